@@ -1,0 +1,4 @@
+/**
+ * smpp-transport: an SMPP 3.4 ESME. This entry is what `import … from 'smpp-transport'` gives.
+ */
+export * from './pdu/index.js';

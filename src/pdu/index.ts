@@ -1,0 +1,14 @@
+export { CommandStatus, commandStatusName } from './command-status.js';
+export type { CommandStatusName } from './command-status.js';
+export { COMMANDS, COMMAND_NAMES, RESPONSE_BIT, commandName, isResponse, responseCommandFor } from './commands.js';
+export type { CommandName } from './commands.js';
+export { SmppCodecError } from './codec-error.js';
+export { decodePdu, HEADER_LENGTH } from './decode.js';
+export { encodePdu } from './encode.js';
+export { DEFAULT_MAX_COMMAND_LENGTH, FrameReader } from './frame-reader.js';
+export type { FrameReaderOptions } from './frame-reader.js';
+export { SHORT_MESSAGE_MAX } from './fields.js';
+export type { DestAddress, UnsuccessSme } from './fields.js';
+export { TLVS, TLV_NAMES } from './tlvs.js';
+export type { TlvName, Tlvs, UnknownTlv } from './tlvs.js';
+export type { BodyFields, Pdu, PduInput, PduInputOf, PduOf } from './types.js';
