@@ -2,3 +2,4 @@
  * smpp-transport: an SMPP 3.4 ESME. This entry is what `import … from 'smpp-transport'` gives.
  */
 export * from './pdu/index.js';
+export * from './encoding/index.js';
