@@ -31,3 +31,19 @@ export class SmppCodecError extends Error {
     this.field = details.field;
   }
 }
+
+/**
+ * A command_length the stream cannot be framed past. `frames` holds the complete frames that
+ * came before it in the same read: they are good PDUs (a submit_sm_resp, say) and must be
+ * handled before the session nacks and reconnects, or their requests would look unanswered.
+ */
+export class SmppFramingError extends SmppCodecError {
+  constructor(
+    message: string,
+    details: CodecErrorDetails,
+    readonly frames: readonly Buffer[],
+  ) {
+    super(message, details);
+    this.name = 'SmppFramingError';
+  }
+}

@@ -8,6 +8,8 @@ import type { Pdu } from './types.js';
 
 export const HEADER_LENGTH = 16;
 
+const INTEGER_KINDS: ReadonlySet<string> = new Set(['u8', 'u16', 'u32']);
+
 /**
  * A read position inside one PDU. Every read checks against `end` (the PDU's command_length),
  * so a field can never run past the PDU whatever a peer claims in it.
@@ -147,8 +149,15 @@ function readTlvs(c: Cursor, pdu: Fields): void {
       c.fail(CommandStatus.ESME_RINVOPTPARSTREAM, `TLV 0x${tag.toString(16).padStart(4, '0')} of length ${length} runs past the end of the PDU`);
     }
     const name = TLV_NAMES_BY_TAG.get(tag);
-    // Unknown tags, and repeats of a known one (callback_num may repeat), are kept raw.
-    if (name === undefined || pdu[name] !== undefined) {
+    const type = name === undefined ? undefined : TLVS[name].type;
+    // Unknown tags, repeats of a known one (callback_num may repeat), and integer TLVs of a
+    // length no integer has are kept raw: a receipt is not lost over one odd optional parameter.
+    if (
+      name === undefined ||
+      type === undefined ||
+      pdu[name] !== undefined ||
+      (INTEGER_KINDS.has(type.kind) && length !== 1 && length !== 2 && length !== 4)
+    ) {
       c.pos = at;
       const unknown: UnknownTlv = { tag, value: c.octets(length, 'unknown_tlvs', CommandStatus.ESME_RINVOPTPARSTREAM) };
       const list = pdu.unknown_tlvs as UnknownTlv[] | undefined;
@@ -156,7 +165,6 @@ function readTlvs(c: Cursor, pdu: Fields): void {
       else pdu.unknown_tlvs = [unknown];
       continue;
     }
-    const type = TLVS[name].type;
     switch (type.kind) {
       case 'u8':
       case 'u16':
@@ -164,8 +172,7 @@ function readTlvs(c: Cursor, pdu: Fields): void {
         // By the length actually sent: SMSCs disagree on some sizes (reference §3.1).
         if (length === 1) pdu[name] = buf[at];
         else if (length === 2) pdu[name] = buf.readUInt16BE(at);
-        else if (length === 4) pdu[name] = buf.readUInt32BE(at);
-        else c.fail(CommandStatus.ESME_RINVPARLEN, `${name} has length ${length}; an integer TLV has 1, 2 or 4 octets`, name);
+        else pdu[name] = buf.readUInt32BE(at);
         c.pos = at + length;
         break;
       case 'cstr': {

@@ -1,5 +1,5 @@
 import { CommandStatus } from './command-status.js';
-import { SmppCodecError } from './codec-error.js';
+import { SmppFramingError } from './codec-error.js';
 import { HEADER_LENGTH } from './decode.js';
 
 /**
@@ -19,7 +19,9 @@ export interface FrameReaderOptions {
  * A command_length outside [16, maxCommandLength] is rejected as soon as its four octets are
  * seen, before anything is buffered for it, so a hostile peer cannot make the reader allocate.
  * After such an error the stream's framing can no longer be trusted: the reader stays failed
- * and the session should nack, close and reconnect (reference §1.3).
+ * and the session should nack, close and reconnect (reference §1.3). The error carries the
+ * frames completed earlier in the same read, which are good and must still be handled; later
+ * pushes throw the same error again, so a caller stops reading after the first.
  */
 export class FrameReader {
   readonly maxCommandLength: number;
@@ -29,7 +31,7 @@ export class FrameReader {
   /** The frame being filled, allocated once at its exact size when its length is known. */
   private partial: Buffer | undefined;
   private partialFill = 0;
-  private failure: SmppCodecError | undefined;
+  private failure: SmppFramingError | undefined;
 
   constructor(options: FrameReaderOptions = {}) {
     const max = options.maxCommandLength ?? DEFAULT_MAX_COMMAND_LENGTH;
@@ -46,7 +48,8 @@ export class FrameReader {
 
   /**
    * Feeds one read from the socket; returns the complete frames it finished, in order. A frame
-   * wholly inside `chunk` is returned as a view of it, without copying.
+   * wholly inside `chunk` is returned as a view of it, without copying. Throws SmppFramingError
+   * (with the frames completed before the bad length) when a command_length is out of range.
    */
   push(chunk: Uint8Array): Buffer[] {
     if (this.failure) throw this.failure;
@@ -68,7 +71,7 @@ export class FrameReader {
       }
       if (this.lengthFill === 0 && data.length - pos >= 4) {
         const length = data.readUInt32BE(pos);
-        this.check(length, data, pos);
+        this.check(length, data, pos, frames);
         if (data.length - pos >= length) {
           frames.push(data.subarray(pos, pos + length));
           pos += length;
@@ -85,7 +88,7 @@ export class FrameReader {
         const length = this.lengthBytes.readUInt32BE(0);
         this.lengthFill = 0;
         // pos - 4 is negative when the length began in an earlier read: no header to quote then.
-        this.check(length, data, pos - 4);
+        this.check(length, data, pos - 4, frames);
         this.partial = Buffer.allocUnsafe(length);
         this.lengthBytes.copy(this.partial, 0);
         this.partialFill = 4;
@@ -94,14 +97,15 @@ export class FrameReader {
     return frames;
   }
 
-  private check(length: number, data: Buffer, at: number): void {
+  private check(length: number, data: Buffer, at: number, frames: Buffer[]): void {
     if (length >= HEADER_LENGTH && length <= this.maxCommandLength) return;
     // The sequence_number is answered to when it is already here; nothing is buffered to get it.
     const sequenceNumber = at >= 0 && data.length - at >= HEADER_LENGTH ? data.readUInt32BE(at + 12) : undefined;
     const commandId = at >= 0 && data.length - at >= 8 ? data.readUInt32BE(at + 4) : undefined;
-    this.failure = new SmppCodecError(
+    this.failure = new SmppFramingError(
       `command_length ${length} is outside the accepted range ${HEADER_LENGTH}–${this.maxCommandLength}`,
       { command_status: CommandStatus.ESME_RINVCMDLEN, sequence_number: sequenceNumber, command_id: commandId },
+      frames,
     );
     throw this.failure;
   }

@@ -2,7 +2,7 @@ export { CommandStatus, commandStatusName } from './command-status.js';
 export type { CommandStatusName } from './command-status.js';
 export { COMMANDS, COMMAND_NAMES, RESPONSE_BIT, commandName, isResponse, responseCommandFor } from './commands.js';
 export type { CommandName } from './commands.js';
-export { SmppCodecError } from './codec-error.js';
+export { SmppCodecError, SmppFramingError } from './codec-error.js';
 export { decodePdu, HEADER_LENGTH } from './decode.js';
 export { encodePdu } from './encode.js';
 export { DEFAULT_MAX_COMMAND_LENGTH, FrameReader } from './frame-reader.js';

@@ -94,10 +94,6 @@ describe('decodePdu: bad input answers with the status an ESME must send', () =>
     expectDecodeError(frame(0x80000009, 1, '53 00 02 10'), CommandStatus.ESME_RINVOPTPARSTREAM, 1);
   });
 
-  it('an integer TLV of length 3 is ESME_RINVPARLEN', () => {
-    const err = expectDecodeError(frame(0x80000009, 1, '53 00 02 10 00 03 00 00 34'), CommandStatus.ESME_RINVPARLEN, 1);
-    expect(err.field).toBe('sc_interface_version');
-  });
 
   it('an invalid dest_flag in submit_multi is ESME_RINVDESTFLAG', () => {
     expectDecodeError(frame(0x21, 2, '00 00 00 31 00 01 07'), CommandStatus.ESME_RINVDESTFLAG, 2);
@@ -143,6 +139,13 @@ describe('decodePdu: tolerance the field needs (reference §1.4, §3.1)', () => 
     const body = '00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 03 81 00 04 01 01 01 31 03 81 00 04 01 01 01 32';
     const pdu = decodePdu(frame(0x04, 3, body));
     expect(pdu).toMatchObject({ callback_num: hex('01 01 01 31'), unknown_tlvs: [{ tag: 0x0381, value: hex('01 01 01 32') }] });
+  });
+
+  it('an integer TLV of a length no integer has (3) is kept raw instead of failing the PDU', () => {
+    expect(decodePdu(frame(0x80000009, 1, '53 00 02 10 00 03 00 00 34'))).toMatchObject({
+      system_id: 'S',
+      unknown_tlvs: [{ tag: 0x0210, value: hex('00 00 34') }],
+    });
   });
 
   it('integer TLVs are read by their actual length (source_telematics_id sent as 2 octets)', () => {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CommandStatus, DEFAULT_MAX_COMMAND_LENGTH, FrameReader, SmppCodecError, encodePdu } from '../../src/index.js';
+import { CommandStatus, DEFAULT_MAX_COMMAND_LENGTH, FrameReader, SmppCodecError, SmppFramingError, encodePdu } from '../../src/index.js';
 
 beforeEach(() => {
   expect.hasAssertions();
@@ -78,6 +78,13 @@ describe('FrameReader', () => {
     const big = encodePdu({ command: 'deliver_sm', sequence_number: 1, message_payload: Buffer.alloc(65535) });
     expect(big.length).toBeLessThanOrEqual(DEFAULT_MAX_COMMAND_LENGTH);
     expect(new FrameReader().push(big)).toEqual([big]);
+  });
+
+  it('hands over the good frames completed before a bad length in the same read', () => {
+    const good = enquire(1);
+    const err = pushError(new FrameReader(), Buffer.concat([good, Buffer.from([0xff, 0xff, 0xff, 0xf0])]));
+    expect(err).toBeInstanceOf(SmppFramingError);
+    expect((err as SmppFramingError).frames).toEqual([good]);
   });
 
   it('stays failed after a framing error, because the stream can no longer be trusted', () => {
