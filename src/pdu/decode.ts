@@ -1,5 +1,6 @@
 import { CommandStatus } from './command-status.js';
-import { COMMANDS, commandName, isResponse } from './commands.js';
+import { COMMANDS, COMMAND_NAMES, commandName, isResponse } from './commands.js';
+import type { CommandName } from './commands.js';
 import { SmppCodecError } from './codec-error.js';
 import type { DestAddress, FieldSpec, UnsuccessSme } from './fields.js';
 import { TLVS, TLV_NAMES_BY_TAG } from './tlvs.js';
@@ -227,12 +228,44 @@ export function decodePdu(bytes: Uint8Array): Pdu {
   }
 
   const c = new Cursor(buf, commandLength, sequenceNumber, commandId);
-  const pdu: Fields = { command, command_status: commandStatus, sequence_number: sequenceNumber };
-  // A response may stop early: error responses often carry no body at all (reference §1.4).
-  const lenient = isResponse(commandId);
-  for (const [name, type] of COMMANDS[command].body as readonly FieldSpec[]) {
-    pdu[name] = lenient && c.pos >= commandLength ? defaultFor(type) : readField(c, name, type);
-  }
+  const pdu = BODY_READERS.get(command)!(c, commandStatus, sequenceNumber, readField, defaultFor);
   readTlvs(c, pdu);
   return pdu as Pdu;
 }
+
+type BodyReader = (
+  c: Cursor,
+  commandStatus: number,
+  sequenceNumber: number,
+  read: typeof readField,
+  fallback: typeof defaultFor,
+) => Fields;
+
+/**
+ * One reader per command, generated from its row of the command table: an object literal with
+ * the fields in wire order. V8 then gives every PDU of a command one shape, where assigning
+ * fields one by one through a shared loop made every store megamorphic; that loop was most of
+ * the decode time. The names and types come only from COMMANDS, never from input.
+ */
+function bodyReader(command: CommandName): BodyReader {
+  const body = COMMANDS[command].body as readonly FieldSpec[];
+  // A response may stop early: error responses often carry no body at all (reference §1.4).
+  const lenient = isResponse(COMMANDS[command].id);
+  const fields = body.map(([name, type], i) => {
+    const read =
+      type.kind === 'u8'
+        ? `c.u8(${JSON.stringify(name)})`
+        : type.kind === 'cstr' || type.kind === 'time'
+          ? `c.cstr(${JSON.stringify(name)})`
+          : `read(c, ${JSON.stringify(name)}, types[${i}])`;
+    return `${JSON.stringify(name)}: ${lenient ? `c.pos >= c.end ? fallback(types[${i}]) : ${read}` : read}`;
+  });
+  const source = `return { command: ${JSON.stringify(command)}, command_status: s, sequence_number: q${fields.map((f) => `, ${f}`).join('')} };`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const make = new Function('types', `return (c, s, q, read, fallback) => { ${source} };`) as (
+    types: readonly FieldSpec[1][],
+  ) => BodyReader;
+  return make(body.map(([, type]) => type));
+}
+
+const BODY_READERS = new Map<CommandName, BodyReader>(COMMAND_NAMES.map((name) => [name, bodyReader(name)]));
