@@ -3,3 +3,4 @@
  */
 export * from './pdu/index.js';
 export * from './encoding/index.js';
+export * from './session/index.js';

@@ -1,0 +1,17 @@
+export { smppMachine } from './smpp-machine.js';
+export { smppMachineDefinition } from '../../machines/smpp.machine.js';
+export type { SmppActor, SmppContext, SmppEvent, SmppMachine, SmppMachineInput } from '../../machines/smpp.machine.js';
+export { backoffDelay } from '../../machines/backoff.js';
+export type { BackoffPolicy } from '../../machines/backoff.js';
+export { SmppClient } from './smpp-client.js';
+export type { SmppClientOptions, SubmitFields } from './smpp-client.js';
+export { BIND_TYPES, SessionConfigError, redactedConfig, resolveSessionConfig } from './config.js';
+export type { BindType, SessionConfig, SessionConfigInput } from './config.js';
+export { ConnectionLostError, NotBoundError, ResponseTimeoutError } from './errors.js';
+export { InMemorySequencer, MAX_SEQUENCE_NUMBER } from './sequencer.js';
+export type { Sequencer } from './sequencer.js';
+export { RequestWindow } from './request-window.js';
+export type { OutboundRequest, RequestOptions, RequestWindowOptions } from './request-window.js';
+export { SessionRuntime } from './runtime.js';
+export type { InboundHandler, InboundMessage, SessionHandlers, SessionRuntimeOptions } from './runtime.js';
+export type { InspectOption } from './inspect.js';

@@ -1,0 +1,75 @@
+import { connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { fromCallback } from 'xstate';
+import type { SmppEvent, SocketInput } from '../../machines/smpp.machine.js';
+
+/** How long a closing socket may take to flush its last PDUs (an unbind_resp) before it is destroyed. */
+const CLOSE_GRACE_MS = 1_000;
+
+function open({ config }: SocketInput): Socket {
+  if (config.tls === false) return netConnect({ host: config.host, port: config.port });
+  const tls = config.tls === true ? { reject_unauthorized: true } : config.tls;
+  return tlsConnect({
+    host: config.host,
+    port: config.port,
+    servername: tls.servername ?? config.host,
+    rejectUnauthorized: tls.reject_unauthorized,
+    ...(tls.ca !== undefined && { ca: tls.ca }),
+    ...(tls.cert !== undefined && { cert: tls.cert }),
+    ...(tls.key !== undefined && { key: tls.key }),
+  });
+}
+
+/**
+ * The TCP (or TLS) connection to the SMSC, for as long as the machine is in its `session` state.
+ * It reports socket.connected and socket.closed to the machine; bytes go straight to and from
+ * the codec through the runtime, never through machine events, so traffic costs no transitions.
+ */
+export const socketActor = fromCallback<{ type: 'noop' }, SocketInput, SmppEvent>(({ input, sendBack }) => {
+  const { runtime } = input;
+  const socket = open(input);
+  let lastError: Error | undefined;
+  let closedByUs = false;
+  let corked = false;
+
+  // Responses and submits written in one tick leave in one segment: cork, and uncork after the tick.
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  const write = (bytes: Buffer) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    socket.write(bytes);
+  };
+
+  socket.setNoDelay(true);
+  socket.once(input.config.tls === false ? 'connect' : 'secureConnect', () => {
+    runtime.writeBytes = write;
+    sendBack({ type: 'socket.connected' });
+  });
+  socket.on('data', (chunk: Buffer) => runtime.onBytes?.(chunk));
+  socket.on('error', (err) => {
+    lastError = err;
+  });
+  socket.on('close', () => {
+    runtime.writeBytes = undefined;
+    if (closedByUs) return;
+    const reason = lastError ? `socket closed: ${lastError.message}` : 'socket closed by the SMSC';
+    sendBack({ type: 'socket.closed', reason });
+  });
+
+  return () => {
+    closedByUs = true;
+    runtime.writeBytes = undefined;
+    if (socket.destroyed) return;
+    if (corked) uncork();
+    // end() flushes what is written (an unbind_resp) before the FIN; destroy if the peer dawdles.
+    socket.end();
+    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+  };
+});
