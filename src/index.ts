@@ -4,3 +4,4 @@
 export * from './pdu/index.js';
 export * from './encoding/index.js';
 export * from './session/index.js';
+export * from './simulator/index.js';

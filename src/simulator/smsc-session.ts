@@ -1,0 +1,315 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { CommandStatus } from '../pdu/command-status.js';
+import { COMMANDS, isResponse, responseCommandFor } from '../pdu/commands.js';
+import type { CommandName } from '../pdu/commands.js';
+import { SmppCodecError, SmppFramingError } from '../pdu/codec-error.js';
+import { decodePdu } from '../pdu/decode.js';
+import { encodePdu } from '../pdu/encode.js';
+import { FrameReader } from '../pdu/frame-reader.js';
+import type { Pdu, PduInput } from '../pdu/types.js';
+
+export type BindType = 'transmitter' | 'receiver' | 'transceiver';
+/** Reference §9.1, seen from the SMSC. */
+export type SessionState = 'open' | BindType | 'unbinding' | 'closed';
+
+const BIND_TYPES: Partial<Record<CommandName, BindType>> = {
+  bind_transmitter: 'transmitter',
+  bind_receiver: 'receiver',
+  bind_transceiver: 'transceiver',
+};
+
+/** Requests an ESME may send, and the bind types that allow each (reference §9.2). */
+const ALLOWED: Partial<Record<CommandName, readonly BindType[]>> = {
+  submit_sm: ['transmitter', 'transceiver'],
+  submit_multi: ['transmitter', 'transceiver'],
+  data_sm: ['transmitter', 'transceiver'],
+  query_sm: ['transmitter', 'transceiver'],
+  cancel_sm: ['transmitter', 'transceiver'],
+  // The spec table lists only BOUND_TX; SMSCs accept it on transceivers too.
+  replace_sm: ['transmitter', 'transceiver'],
+  unbind: ['transmitter', 'receiver', 'transceiver'],
+};
+
+/** Requests only an SMSC sends: an ESME sending one gets generic_nack ESME_RINVCMDID. */
+const SMSC_ONLY: ReadonlySet<CommandName> = new Set(['deliver_sm', 'alert_notification', 'outbind']);
+
+/** Responses to these carry the response faults (delay, drop). */
+export const SUBMIT_LIKE: ReadonlySet<CommandName> = new Set([
+  'submit_sm',
+  'submit_multi',
+  'data_sm',
+  'query_sm',
+  'cancel_sm',
+  'replace_sm',
+]);
+
+/** What a session asks of the simulator that owns it. */
+export interface SessionHost {
+  readonly logger: Logger;
+  /** The system_id the simulator answers binds with. */
+  readonly systemId: string;
+  readonly maxCommandLength: number;
+  readonly enquireLinkIntervalMs: number;
+  readonly unbindTimeoutMs: number;
+  /** The answer to a bind: a command_status, or undefined to leave the bind unanswered. */
+  bind(session: SmscSession, pdu: Pdu, bindType: BindType): number | undefined;
+  /** A request allowed in the session's state; returns the response, or undefined for none. */
+  request(session: SmscSession, pdu: Pdu): PduInput | undefined;
+  /** A response from the ESME to a request the simulator sent. */
+  response(session: SmscSession, pdu: Pdu, request: PduInput | undefined): void;
+  /** Whether to hold or drop the response to a submit-like request: delay in ms, or 'drop'. */
+  responseFault(): number | 'drop';
+  ignoreEnquireLink(): boolean;
+  /** The session is bound and its bind_resp written: deliveries may flow. */
+  bound(session: SmscSession): void;
+  traffic(session: SmscSession, direction: 'received' | 'sent', pdu: Pdu | PduInput, commandId: number): void;
+  closed(session: SmscSession): void;
+}
+
+/**
+ * One ESME connection to the simulator: framing, the bind state of reference §9.2, and the
+ * sequence numbers of requests the simulator sends. What to answer is the host's business.
+ */
+export class SmscSession {
+  private static nextId = 1;
+  readonly id = SmscSession.nextId++;
+  state: SessionState = 'open';
+  system_id = '';
+  /** The bind type the session was bound with; kept through unbind and close, for the 'closed' event. */
+  boundAs: BindType | undefined;
+  private readonly reader: FrameReader;
+  private sequence = 0;
+  /** Requests the simulator sent, by sequence_number, until their response. */
+  private readonly outstanding = new Map<number, PduInput>();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private unbindTimer: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
+  private framingFailed = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly host: SessionHost,
+  ) {
+    this.log = host.logger.child({ session: this.id, remote: `${socket.remoteAddress}:${socket.remotePort}` });
+    this.reader = new FrameReader({ maxCommandLength: host.maxCommandLength });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
+    socket.on('close', () => this.onClose());
+    if (host.enquireLinkIntervalMs > 0) {
+      this.idleTimer = setTimeout(() => this.onIdle(), host.enquireLinkIntervalMs);
+      this.idleTimer.unref();
+    }
+    this.log.info('ESME connected');
+  }
+
+  get bindType(): BindType | undefined {
+    return this.state === 'transmitter' || this.state === 'receiver' || this.state === 'transceiver'
+      ? this.state
+      : undefined;
+  }
+
+  /** Whether deliver_sm may go to this session. */
+  get canReceive(): boolean {
+    return this.state === 'receiver' || this.state === 'transceiver';
+  }
+
+  get outstandingCount(): number {
+    return this.outstanding.size;
+  }
+
+  /** Sends a request with the next sequence number; returns that number. */
+  sendRequest(pdu: Omit<PduInput, 'sequence_number'>): number {
+    this.sequence = this.sequence >= 0x7fffffff ? 1 : this.sequence + 1;
+    const full = { ...pdu, sequence_number: this.sequence } as PduInput;
+    this.outstanding.set(this.sequence, full);
+    this.write(full);
+    return this.sequence;
+  }
+
+  /** Server-initiated unbind: answer it with unbind_resp, or we close after the timeout. */
+  unbind(): Promise<void> {
+    if (this.state === 'closed') return Promise.resolve();
+    const closed = new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
+    if (this.bindType === undefined) {
+      this.socket.destroy();
+      return closed;
+    }
+    this.state = 'unbinding';
+    this.sendRequest({ command: 'unbind' });
+    this.unbindTimer = setTimeout(() => this.socket.destroy(), this.host.unbindTimeoutMs);
+    return closed;
+  }
+
+  /** Drops the connection without an unbind, as a crashing SMSC or a broken network would. */
+  disconnect(): void {
+    this.socket.destroy();
+  }
+
+  /** Writes raw bytes: the garbage-frame fault. */
+  writeRaw(bytes: Buffer): void {
+    if (!this.socket.destroyed) this.socket.write(bytes);
+  }
+
+  write(pdu: PduInput): void {
+    if (this.socket.destroyed) return;
+    const bytes = encodePdu(pdu);
+    this.host.traffic(this, 'sent', pdu, bytes.readUInt32BE(4));
+    this.socket.write(bytes);
+  }
+
+  private respond(request: Pdu, response: PduInput): void {
+    if (!SUBMIT_LIKE.has(request.command)) {
+      this.write(response);
+      return;
+    }
+    const fault = this.host.responseFault();
+    if (fault === 'drop') {
+      this.log.debug({ sequence_number: request.sequence_number }, 'dropping response (fault)');
+    } else if (fault > 0) {
+      setTimeout(() => this.write(response), fault).unref();
+    } else {
+      this.write(response);
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    // After a framing error the connection is closing: nothing more is read from it.
+    if (this.framingFailed) return;
+    this.idleTimer?.refresh();
+    let frames: readonly Buffer[];
+    let framingError: SmppFramingError | undefined;
+    try {
+      frames = this.reader.push(chunk);
+    } catch (e) {
+      if (!(e instanceof SmppFramingError)) throw e;
+      // The frames before the bad length are good PDUs: answer them before closing.
+      frames = e.frames;
+      framingError = e;
+      this.framingFailed = true;
+    }
+    // One write for all the responses to one read.
+    this.socket.cork();
+    try {
+      for (const frame of frames) this.onFrame(frame);
+      if (framingError) this.framingError(framingError);
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  private framingError(err: SmppFramingError): void {
+    this.log.warn({ err: err.message }, 'framing error: sending generic_nack and closing');
+    this.write({ command: 'generic_nack', command_status: err.command_status, sequence_number: err.sequence_number ?? 0 });
+    this.socket.end();
+  }
+
+  private onFrame(frame: Buffer): void {
+    let pdu: Pdu;
+    try {
+      pdu = decodePdu(frame);
+    } catch (e) {
+      if (!(e instanceof SmppCodecError)) throw e;
+      if (e.command_id !== undefined && isResponse(e.command_id)) {
+        this.log.warn({ err: e.message }, 'undecodable response dropped');
+        return;
+      }
+      this.log.warn({ err: e.message }, 'undecodable request: generic_nack');
+      this.write({ command: 'generic_nack', command_status: e.command_status, sequence_number: e.sequence_number ?? 0 });
+      return;
+    }
+    this.host.traffic(this, 'received', pdu, COMMANDS[pdu.command].id);
+    this.log.debug({ pdu: pdu.command, sequence_number: pdu.sequence_number }, 'received');
+
+    if (isResponse(COMMANDS[pdu.command].id)) {
+      this.onResponse(pdu);
+      return;
+    }
+    const responseCommand = responseCommandFor(pdu.command);
+    if (SMSC_ONLY.has(pdu.command) || responseCommand === undefined) {
+      this.write({ command: 'generic_nack', command_status: CommandStatus.ESME_RINVCMDID, sequence_number: pdu.sequence_number });
+      return;
+    }
+    const answer = (command_status: number) =>
+      ({ command: responseCommand, command_status, sequence_number: pdu.sequence_number }) as PduInput;
+
+    if (pdu.command === 'enquire_link') {
+      // Answered in any state, as SMSCs do (reference §9.2).
+      if (!this.host.ignoreEnquireLink()) this.write(answer(CommandStatus.ESME_ROK));
+      return;
+    }
+    const bindType = BIND_TYPES[pdu.command];
+    if (bindType !== undefined) {
+      this.onBind(pdu, bindType, answer);
+      return;
+    }
+    const current = this.bindType;
+    if (current === undefined || !(ALLOWED[pdu.command] ?? []).includes(current)) {
+      this.respond(pdu, answer(CommandStatus.ESME_RINVBNDSTS));
+      return;
+    }
+    if (pdu.command === 'unbind') {
+      this.state = 'unbinding';
+      this.write(answer(CommandStatus.ESME_ROK));
+      this.socket.end();
+      return;
+    }
+    const response = this.host.request(this, pdu);
+    if (response) this.respond(pdu, response);
+  }
+
+  private onBind(pdu: Pdu, bindType: BindType, answer: (status: number) => PduInput): void {
+    if (this.state !== 'open') {
+      this.write(answer(CommandStatus.ESME_RALYBND));
+      return;
+    }
+    const status = this.host.bind(this, pdu, bindType);
+    if (status === undefined) return;
+    if (status === CommandStatus.ESME_ROK) {
+      this.state = bindType;
+      this.boundAs = bindType;
+      this.system_id = (pdu as { system_id: string }).system_id;
+      this.log.info({ system_id: this.system_id, bind_type: bindType }, 'bound');
+      this.write({ ...answer(status), system_id: this.host.systemId, sc_interface_version: 0x34 } as PduInput);
+      this.host.bound(this);
+    } else {
+      this.write(answer(status));
+    }
+  }
+
+  private onResponse(pdu: Pdu): void {
+    const request = this.outstanding.get(pdu.sequence_number);
+    if (request === undefined && pdu.command !== 'generic_nack') {
+      this.log.warn({ pdu: pdu.command, sequence_number: pdu.sequence_number }, 'response to no outstanding request dropped');
+      return;
+    }
+    this.outstanding.delete(pdu.sequence_number);
+    if (pdu.command === 'unbind_resp') {
+      // The unbind timer stays: an ESME that never closes its end would otherwise hold the
+      // session, and stop(), open for ever. onClose clears it.
+      this.socket.end();
+      return;
+    }
+    this.host.response(this, pdu, request);
+  }
+
+  /** Stops waiting for the response to a request: a late one is then logged and dropped. */
+  forget(sequenceNumber: number): void {
+    this.outstanding.delete(sequenceNumber);
+  }
+
+  private onIdle(): void {
+    if (this.bindType !== undefined) this.sendRequest({ command: 'enquire_link' });
+    this.idleTimer?.refresh();
+  }
+
+  private onClose(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.unbindTimer);
+    this.log.info('ESME disconnected');
+    this.host.closed(this);
+  }
+}
