@@ -58,6 +58,7 @@ const GARBAGE_KINDS: readonly GarbageKind[] = ['unknown_command', 'bad_length', 
  * | POST /faults/unbind | server-initiated unbind of every bound session |
  * | POST /faults/disconnect | drop every connection without an unbind |
  * | POST /faults/garbage | send a garbage frame: `{ kind?: 'unknown_command' \| 'bad_length' \| 'random' }` |
+ * | POST /held/release | answer the oldest request held by the `hold` fault: `{ command: 'bind' \| 'enquire_link' \| 'unbind', command_status?: number }` |
  */
 export function createHttpApi(simulator: Simulator): Server {
   const routes: Record<string, (req: IncomingMessage) => Promise<[number, unknown]>> = {
@@ -81,6 +82,19 @@ export function createHttpApi(simulator: Simulator): Server {
       }
       return [200, { sessions: simulator.sendGarbage(kind as GarbageKind) }];
     },
+  };
+
+  routes['POST /held/release'] = async (req) => {
+    const body = (await readJson(req)) as { command?: unknown; command_status?: unknown };
+    const kind = body.command;
+    if (kind !== 'bind' && kind !== 'enquire_link' && kind !== 'unbind') {
+      throw new HttpError(400, 'command must be one of bind, enquire_link, unbind');
+    }
+    const status = body.command_status ?? 0;
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 0 || status > 0xffffffff) {
+      throw new HttpError(400, 'command_status must be an integer from 0 to 4294967295');
+    }
+    return [200, { released: simulator.releaseHeld(kind, status) }];
   };
 
   return createServer((req, res) => {

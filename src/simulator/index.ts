@@ -1,6 +1,7 @@
 export { Simulator, createSimulator } from './simulator.js';
 export type {
   DeliveryEvent,
+  HeldEvent,
   GarbageKind,
   PduEvent,
   SessionEvent,
@@ -8,6 +9,6 @@ export type {
   SimulatorEvents,
 } from './simulator.js';
 export { SimulatorConfigError, parseSimulatorOptions, MESSAGE_STATES } from './options.js';
-export type { Faults, FinalState, SimulatorConfig, SimulatorOptions } from './options.js';
+export type { Faults, FinalState, HeldCommand, SimulatorConfig, SimulatorOptions } from './options.js';
 export type { MoRequest } from './mo.js';
 export type { StoredMessage } from './message-store.js';

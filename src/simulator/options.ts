@@ -49,8 +49,14 @@ export const faultsSchema = z.object({
   ignore_enquire_link: z.boolean(),
   /** Leave bind requests unanswered (the ESME's bind timeout should fire). */
   ignore_bind: z.boolean(),
+  /**
+   * Hold these requests unanswered until `releaseHeld()` (or POST /held/release) answers them
+   * with a chosen status: lets a test script the SMSC's side of bind, enquire_link and unbind.
+   */
+  hold: z.array(z.enum(['bind', 'enquire_link', 'unbind'])),
 });
 export type Faults = z.infer<typeof faultsSchema>;
+export type HeldCommand = Faults['hold'][number];
 
 export const NO_FAULTS: Faults = {
   throttle_per_second: null,
@@ -59,6 +65,7 @@ export const NO_FAULTS: Faults = {
   drop_response_rate: 0,
   ignore_enquire_link: false,
   ignore_bind: false,
+  hold: [],
 };
 
 export const simulatorOptionsSchema = z.object({

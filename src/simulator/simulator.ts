@@ -13,7 +13,7 @@ import type { StoredMessage } from './message-store.js';
 import { buildMoParts } from './mo.js';
 import type { MoRequest } from './mo.js';
 import { NO_FAULTS, faultsSchema, parseSimulatorOptions, describeConfigError, SimulatorConfigError } from './options.js';
-import type { Faults, SimulatorConfig, SimulatorOptions } from './options.js';
+import type { Faults, HeldCommand, SimulatorConfig, SimulatorOptions } from './options.js';
 import { RateWindow } from './rate-window.js';
 import { buildReceipt, pickFinalState, wantsIntermediate, wantsReceipt } from './receipts.js';
 import { SmscSession } from './smsc-session.js';
@@ -40,7 +40,15 @@ export interface DeliveryEvent {
   pdu: DeliverSm;
 }
 
+export interface HeldEvent {
+  session_id: number;
+  command: HeldCommand;
+  pdu: Pdu;
+}
+
 export interface SimulatorEvents {
+  /** A request held by Faults.hold, waiting for releaseHeld(). */
+  held: [HeldEvent];
   pdu: [PduEvent];
   bound: [SessionEvent];
   closed: [SessionEvent];
@@ -94,6 +102,7 @@ export class Simulator extends EventEmitter<SimulatorEvents> implements SessionH
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly roundRobin = new Map<string, number>();
   private moReference = 0;
+  private held: { session: SmscSession; pdu: Pdu; kind: HeldCommand }[] = [];
   private server: Server | undefined;
   private http: HttpServer | undefined;
   private addresses: SimulatorAddresses | undefined;
@@ -316,6 +325,38 @@ export class Simulator extends EventEmitter<SimulatorEvents> implements SessionH
 
   ignoreEnquireLink(): boolean {
     return this.faultState.ignore_enquire_link;
+  }
+
+  hold(session: SmscSession, pdu: Pdu, kind: HeldCommand): boolean {
+    if (!this.faultState.hold.includes(kind)) return false;
+    this.held.push({ session, pdu, kind });
+    this.emit('held', { session_id: session.id, command: kind, pdu });
+    return true;
+  }
+
+  /** Requests held by Faults.hold and not yet released, of one kind if given. */
+  heldRequests(kind?: HeldCommand): number {
+    return this.held.filter((h) => h.session.state !== 'closed' && (kind === undefined || h.kind === kind)).length;
+  }
+
+  /**
+   * Answers the oldest held request of `kind` on an open session with `command_status`
+   * (a bind released with 0 still has to pass the account checks). False when none is held.
+   */
+  releaseHeld(kind: HeldCommand, command_status: number = CommandStatus.ESME_ROK): boolean {
+    this.held = this.held.filter((h) => h.session.state !== 'closed');
+    const i = this.held.findIndex((h) => h.kind === kind);
+    if (i < 0) return false;
+    const [entry] = this.held.splice(i, 1);
+    entry!.session.answerHeld(entry!.pdu, command_status);
+    return true;
+  }
+
+  /** Sends an enquire_link to every bound session now, as the idle timer would. */
+  enquireLinkAll(): number {
+    const targets = this.boundSessions();
+    for (const s of targets) s.sendRequest({ command: 'enquire_link' });
+    return targets.length;
   }
 
   traffic(session: SmscSession, direction: Direction, pdu: Pdu | PduInput, commandId: number): void {

@@ -8,8 +8,13 @@ import { decodePdu } from '../pdu/decode.js';
 import { encodePdu } from '../pdu/encode.js';
 import { FrameReader } from '../pdu/frame-reader.js';
 import type { Pdu, PduInput } from '../pdu/types.js';
+import type { HeldCommand } from './options.js';
 
 export type BindType = 'transmitter' | 'receiver' | 'transceiver';
+
+function bindAnswer(pdu: Pdu, command_status: number): PduInput {
+  return { command: `${pdu.command}_resp`, command_status, sequence_number: pdu.sequence_number } as PduInput;
+}
 /** Reference §9.1, seen from the SMSC. */
 export type SessionState = 'open' | BindType | 'unbinding' | 'closed';
 
@@ -61,6 +66,8 @@ export interface SessionHost {
   /** Whether to hold or drop the response to a submit-like request: delay in ms, or 'drop'. */
   responseFault(): number | 'drop';
   ignoreEnquireLink(): boolean;
+  /** Whether to hold this request unanswered until the test releases it (see Faults.hold). */
+  hold(session: SmscSession, pdu: Pdu, kind: HeldCommand): boolean;
   /** The session is bound and its bind_resp written: deliveries may flow. */
   bound(session: SmscSession): void;
   traffic(session: SmscSession, direction: 'received' | 'sent', pdu: Pdu | PduInput, commandId: number): void;
@@ -236,12 +243,13 @@ export class SmscSession {
 
     if (pdu.command === 'enquire_link') {
       // Answered in any state, as SMSCs do (reference §9.2).
-      if (!this.host.ignoreEnquireLink()) this.write(answer(CommandStatus.ESME_ROK));
+      if (this.host.ignoreEnquireLink() || this.host.hold(this, pdu, 'enquire_link')) return;
+      this.write(answer(CommandStatus.ESME_ROK));
       return;
     }
     const bindType = BIND_TYPES[pdu.command];
     if (bindType !== undefined) {
-      this.onBind(pdu, bindType, answer);
+      this.onBind(pdu, bindType);
       return;
     }
     const current = this.bindType;
@@ -250,31 +258,59 @@ export class SmscSession {
       return;
     }
     if (pdu.command === 'unbind') {
-      this.state = 'unbinding';
-      this.write(answer(CommandStatus.ESME_ROK));
-      this.socket.end();
+      if (this.host.hold(this, pdu, 'unbind')) return;
+      this.answerUnbind(pdu);
       return;
     }
     const response = this.host.request(this, pdu);
     if (response) this.respond(pdu, response);
   }
 
-  private onBind(pdu: Pdu, bindType: BindType, answer: (status: number) => PduInput): void {
+  private onBind(pdu: Pdu, bindType: BindType): void {
     if (this.state !== 'open') {
-      this.write(answer(CommandStatus.ESME_RALYBND));
+      this.write(bindAnswer(pdu, CommandStatus.ESME_RALYBND));
       return;
     }
+    if (this.host.hold(this, pdu, 'bind')) return;
     const status = this.host.bind(this, pdu, bindType);
-    if (status === undefined) return;
-    if (status === CommandStatus.ESME_ROK) {
-      this.state = bindType;
-      this.boundAs = bindType;
-      this.system_id = (pdu as { system_id: string }).system_id;
-      this.log.info({ system_id: this.system_id, bind_type: bindType }, 'bound');
-      this.write({ ...answer(status), system_id: this.host.systemId, sc_interface_version: 0x34 } as PduInput);
-      this.host.bound(this);
+    if (status !== undefined) this.completeBind(pdu, bindType, status);
+  }
+
+  private completeBind(pdu: Pdu, bindType: BindType, status: number): void {
+    if (status !== CommandStatus.ESME_ROK) {
+      this.write(bindAnswer(pdu, status));
+      return;
+    }
+    this.state = bindType;
+    this.boundAs = bindType;
+    this.system_id = (pdu as { system_id: string }).system_id;
+    this.log.info({ system_id: this.system_id, bind_type: bindType }, 'bound');
+    this.write({ ...bindAnswer(pdu, status), system_id: this.host.systemId, sc_interface_version: 0x34 } as PduInput);
+    this.host.bound(this);
+  }
+
+  private answerUnbind(pdu: Pdu): void {
+    this.state = 'unbinding';
+    this.write({ command: 'unbind_resp', sequence_number: pdu.sequence_number });
+    this.socket.end();
+  }
+
+  /**
+   * Answers a request held by Faults.hold. A bind released with status 0 still goes through
+   * the account checks, so a held bind cannot bind what an answered one could not.
+   */
+  answerHeld(pdu: Pdu, command_status: number): void {
+    if (this.state === 'closed') return;
+    const bindType = BIND_TYPES[pdu.command];
+    if (bindType !== undefined) {
+      if (this.state !== 'open') return;
+      const status = command_status === CommandStatus.ESME_ROK ? this.host.bind(this, pdu, bindType) : command_status;
+      if (status !== undefined) this.completeBind(pdu, bindType, status);
+    } else if (pdu.command === 'unbind') {
+      if (command_status === CommandStatus.ESME_ROK) this.answerUnbind(pdu);
+      else this.write({ command: 'unbind_resp', command_status, sequence_number: pdu.sequence_number });
     } else {
-      this.write(answer(status));
+      this.write({ command: `${pdu.command}_resp`, command_status, sequence_number: pdu.sequence_number } as PduInput);
     }
   }
 

@@ -275,3 +275,45 @@ describe('fault control', () => {
     expect(b.received.filter((p) => p.command === 'unbind')).toEqual([]);
   });
 });
+
+describe('hold: requests answered when the test says', () => {
+  it('holds a bind until releaseHeld answers it, with the status given', async () => {
+    const { sim, port } = await fx.start({ faults: { hold: ['bind'] } });
+    const client = await fx.connect(port);
+    const held = nextEvent(sim, 'held');
+    const first = client.call('bind_transceiver', { system_id: 'smppclient1', password: 'password' });
+    const [event] = await held;
+    expect(event).toMatchObject({ command: 'bind' });
+    expect(sim.heldRequests('bind')).toBe(1);
+    expect(sim.releaseHeld('bind', CommandStatus.ESME_RBINDFAIL)).toBe(true);
+    expect((await first).command_status).toBe(CommandStatus.ESME_RBINDFAIL);
+    expect(sim.releaseHeld('bind')).toBe(false);
+  });
+
+  it('still checks the account when a held bind is released with 0', async () => {
+    const { sim, port } = await fx.start({ faults: { hold: ['bind'] } });
+    const client = await fx.connect(port);
+    const held = nextEvent(sim, 'held');
+    const resp = client.call('bind_transceiver', { system_id: 'smppclient1', password: 'wrong' });
+    await held;
+    sim.releaseHeld('bind');
+    expect((await resp).command_status).toBe(CommandStatus.ESME_RINVPASWD);
+  });
+
+  it('holds enquire_link and unbind, and releases them through POST /held/release', async () => {
+    const { sim, port, httpPort } = await fx.start({ http_port: 0, faults: { hold: ['enquire_link', 'unbind'] } });
+    const client = await fx.bind(port, 'transceiver');
+    const heldEnquire = nextEvent(sim, 'held');
+    const enquire = client.call('enquire_link');
+    await heldEnquire;
+    expect(await http(httpPort, 'POST', '/held/release', { command: 'enquire_link' })).toEqual({ status: 200, body: { released: true } });
+    expect((await enquire).command).toBe('enquire_link_resp');
+    const heldUnbind = nextEvent(sim, 'held');
+    const unbind = client.call('unbind');
+    await heldUnbind;
+    expect((await http(httpPort, 'POST', '/held/release', { command: 'fax' })).status).toBe(400);
+    expect(sim.releaseHeld('unbind')).toBe(true);
+    expect((await unbind).command).toBe('unbind_resp');
+    await client.closed;
+  });
+});
