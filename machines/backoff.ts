@@ -16,3 +16,13 @@ export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () 
   const spread = base * policy.jitter * (2 * random() - 1);
   return Math.max(0, Math.min(policy.maxMs, Math.round(base + spread)));
 }
+
+/**
+ * The wait before reconnecting after `failures` failed attempts in a row (0 after a clean end,
+ * such as an unbind from the SMSC): the first failure waits `initial`, each further one twice as
+ * long. Wrong credentials will not fix themselves, so a configuration error waits the longest,
+ * as Kannel does.
+ */
+export function reconnectDelay(policy: BackoffPolicy, failures: number, configError: boolean, random: () => number = Math.random): number {
+  return configError ? policy.maxMs : backoffDelay(policy, Math.max(0, failures - 1), random);
+}

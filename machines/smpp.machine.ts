@@ -20,7 +20,7 @@ import type { SessionConfig, SessionConfigInput } from '../src/session/config.js
 import type { OutboundRequest } from '../src/session/request-window.js';
 import { SessionRuntime } from '../src/session/runtime.js';
 import type { SessionRuntimeOptions } from '../src/session/runtime.js';
-import { backoffDelay } from './backoff.js';
+import { reconnectDelay } from './backoff.js';
 
 export interface SmppMachineInput extends SessionConfigInput, SessionRuntimeOptions {
   /** A runtime made by the caller (e.g. to share handlers); one is made from the config otherwise. */
@@ -126,8 +126,7 @@ export const smppMachineDefinition = setup({
         maxMs: context.config.reconnect_delay_max * 1000,
         jitter: context.config.reconnect_jitter,
       };
-      // Wrong credentials will not fix themselves: wait the longest, as Kannel does.
-      return context.configError ? policy.maxMs : backoffDelay(policy, context.attempt);
+      return reconnectDelay(policy, context.attempt, context.configError);
     },
   },
   guards: {

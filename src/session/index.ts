@@ -1,7 +1,7 @@
 export { smppMachine } from './smpp-machine.js';
 export { smppMachineDefinition } from '../../machines/smpp.machine.js';
 export type { SmppActor, SmppContext, SmppEvent, SmppMachine, SmppMachineInput } from '../../machines/smpp.machine.js';
-export { backoffDelay } from '../../machines/backoff.js';
+export { backoffDelay, reconnectDelay } from '../../machines/backoff.js';
 export type { BackoffPolicy } from '../../machines/backoff.js';
 export { SmppClient } from './smpp-client.js';
 export type { SmppClientOptions, SubmitFields } from './smpp-client.js';

@@ -10,10 +10,18 @@ export const smppMachine = smppMachineDefinition.provide({
   actors: { socket: socketActor, codec: codecActor },
   actions: {
     logState: ({ context }, params: { state: string }) => {
-      context.runtime.logger.info(
+      const { logger } = context.runtime;
+      logger.info(
         { state: params.state, reason: context.reason, attempt: context.attempt, system_id: context.config.system_id },
         `smpp ${params.state}: ${context.reason}`,
       );
+      if (params.state === 'backoff' && context.configError) {
+        // Retrying cannot help until someone fixes the configuration: say so where it is seen.
+        logger.error(
+          { config_error: true, reason: context.reason, system_id: context.config.system_id, retry_in_s: context.config.reconnect_delay_max },
+          `configuration error: the SMSC refused the credentials (${context.reason}); check system_id, password and system_type`,
+        );
+      }
     },
   },
 });

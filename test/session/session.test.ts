@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor } from 'xstate';
-import { backoffDelay } from '../../machines/backoff.js';
+import { backoffDelay, reconnectDelay } from '../../machines/backoff.js';
 import { smppMachineDefinition } from '../../machines/smpp.machine.js';
 import type { SmppActor, SmppMachineInput } from '../../machines/smpp.machine.js';
 import { CommandStatus, encodePdu } from '../../src/index.js';
@@ -246,6 +246,9 @@ describe('configuration and sequence numbers', () => {
     expect(backoffDelay(policy, 2, () => 0)).toBe(3200);
     expect(backoffDelay(policy, 2, () => 1)).toBe(4800);
     expect(backoffDelay(policy, 20, () => 1)).toBe(60_000);
+    // The first failure waits the initial delay; a clean end (failures 0) too; credentials the longest.
+    expect([0, 1, 2, 3].map((n) => reconnectDelay(policy, n, false, () => 0.5))).toEqual([1000, 1000, 2000, 4000]);
+    expect(reconnectDelay(policy, 1, true)).toBe(60_000);
   });
 
   it('waits the longest back-off after wrong credentials', async () => {
@@ -288,6 +291,9 @@ describe('logging', () => {
     expect(states.map((l) => l.state)).toEqual(['disconnected', 'connecting', 'binding', 'backoff']);
     expect(states.every((l) => l.level === 30)).toBe(true);
     expect(states.at(-1)?.reason).toBe('bind refused: ESME_RINVPASWD');
+    const configError = lines.map((l) => JSON.parse(l) as { config_error?: boolean; level: number; msg: string }).find((l) => l.config_error);
+    expect(configError).toMatchObject({ level: 50 });
+    expect(configError?.msg).toContain('configuration error');
     expect(lines.join('\n')).not.toContain('s3cr3tpw');
   });
 });
