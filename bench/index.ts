@@ -8,6 +8,8 @@
  */
 import os from 'node:os';
 import { codecSuite } from './codec.js';
+import { sessionSuite } from './session.js';
+import { simulatorSuite } from './simulator.js';
 
 export interface BenchOptions {
   /** Measuring time per task, in milliseconds. */
@@ -26,7 +28,8 @@ export interface BenchSuite {
 
 const suites: readonly BenchSuite[] = [
   codecSuite,
-  // Later: the simulator throughput bench, the session round-trip bench.
+  simulatorSuite,
+  sessionSuite,
 ];
 
 function machine(): string {
