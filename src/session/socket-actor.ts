@@ -33,9 +33,16 @@ export const socketActor = fromCallback<{ type: 'noop' }, SocketInput, SmppEvent
   let closedByUs = false;
   let corked = false;
 
-  // Responses and submits written in one tick leave in one segment: cork, and uncork after the tick.
+  // PDUs written in one tick leave together: cork, and uncork after the tick, or sooner once a
+  // sixth of a window is waiting. One segment per window made client and SMSC take turns, each
+  // idle while the other worked; a few segments per window let both work at once (measured by
+  // the `session` bench: 1.8x node-smpp at window 100 with one segment, 2.4x with six).
+  const batchLimit = Math.max(2, Math.ceil(input.config.window_size / 6));
+  let batched = 0;
   const uncork = () => {
+    if (!corked) return;
     corked = false;
+    batched = 0;
     socket.uncork();
   };
   const write = (bytes: Buffer) => {
@@ -45,6 +52,7 @@ export const socketActor = fromCallback<{ type: 'noop' }, SocketInput, SmppEvent
       process.nextTick(uncork);
     }
     socket.write(bytes);
+    if (++batched >= batchLimit) uncork();
   };
 
   socket.setNoDelay(true);
