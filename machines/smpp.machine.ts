@@ -13,6 +13,7 @@
  */
 import { assign, fromCallback, fromPromise, setup } from 'xstate';
 import type { ActorRefFrom } from 'xstate';
+import { BIND_COMMANDS } from '../src/pdu/bind-states.js';
 import { CommandStatus, commandStatusName } from '../src/pdu/command-status.js';
 import type { Pdu } from '../src/pdu/types.js';
 import { interfaceVersionOctet, resolveSessionConfig } from '../src/session/config.js';
@@ -69,15 +70,9 @@ const CONFIG_ERRORS: ReadonlySet<number> = new Set([
   CommandStatus.ESME_RINVSYSTYP,
 ]);
 
-const BIND_COMMAND = {
-  transceiver: 'bind_transceiver',
-  transmitter: 'bind_transmitter',
-  receiver: 'bind_receiver',
-} as const;
-
 function bindRequest(config: SessionConfig): OutboundRequest {
   return {
-    command: BIND_COMMAND[config.bind_type],
+    command: BIND_COMMANDS[config.bind_type],
     system_id: config.system_id,
     password: config.password,
     system_type: config.system_type,

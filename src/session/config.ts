@@ -4,8 +4,10 @@ import { z } from 'zod';
  * The connection manager's configuration. Names and defaults follow vumi2's SMPP transport
  * (seed document) where it has them; times it gives in seconds stay in seconds.
  */
-export const BIND_TYPES = ['transceiver', 'transmitter', 'receiver'] as const;
-export type BindType = (typeof BIND_TYPES)[number];
+import { BIND_TYPES } from '../pdu/bind-states.js';
+
+export { BIND_TYPES };
+export type { BindType } from '../pdu/bind-states.js';
 
 const asciiMax = (max: number) =>
   z

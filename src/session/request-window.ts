@@ -2,7 +2,8 @@ import { encodePdu } from '../pdu/encode.js';
 import { responseCommandFor } from '../pdu/commands.js';
 import type { CommandName } from '../pdu/commands.js';
 import type { Pdu, PduInput } from '../pdu/types.js';
-import type { BindType } from './config.js';
+import { TRANSMIT_REQUESTS } from '../pdu/bind-states.js';
+import type { BindType } from '../pdu/bind-states.js';
 import { ConnectionLostError, NotBoundError, ResponseTimeoutError } from './errors.js';
 import type { Sequencer } from './sequencer.js';
 
@@ -17,16 +18,6 @@ export interface RequestOptions {
    */
   management?: boolean;
 }
-
-/** Requests that need a transmitter or transceiver bind. */
-const TRANSMIT_COMMANDS: ReadonlySet<CommandName> = new Set([
-  'submit_sm',
-  'submit_multi',
-  'data_sm',
-  'query_sm',
-  'cancel_sm',
-  'replace_sm',
-]);
 
 interface Pending {
   readonly command: CommandName;
@@ -159,7 +150,7 @@ export class RequestWindow {
 
   /** A receiver bind may not submit (reference §9.2): refused here rather than by the SMSC. */
   private checkBound(command: CommandName): void {
-    if (this.bindType === undefined || (this.bindType === 'receiver' && TRANSMIT_COMMANDS.has(command))) {
+    if (this.bindType === undefined || (this.bindType === 'receiver' && TRANSMIT_REQUESTS.has(command))) {
       throw new NotBoundError(command, this.bindType);
     }
   }

@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import type { StatWord } from '../pdu/message-state.js';
 
 /**
  * The simulator's configuration: the same shape for `createSimulator(options)` and for the
  * `--config` file (YAML or JSON), validated by one schema so both get the same clear errors.
  */
 
-export const MESSAGE_STATES = ['DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD'] as const;
+/** The final stat words a receipt may report (ENROUTE is not final). */
+export const MESSAGE_STATES = ['DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD'] as const satisfies readonly StatWord[];
 export type FinalState = (typeof MESSAGE_STATES)[number];
 
 const finalState = z.enum(MESSAGE_STATES);

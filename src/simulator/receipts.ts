@@ -1,17 +1,8 @@
+import { messageStateOf } from '../pdu/message-state.js';
+import { formatSmppTime } from '../pdu/smpp-time.js';
 import type { PduInputOf } from '../pdu/types.js';
 import type { FinalState, SimulatorConfig } from './options.js';
 
-/** message_state values (reference §5.6) for the receipt stat words. */
-export const MESSAGE_STATE: Record<FinalState | 'ENROUTE', number> = {
-  ENROUTE: 1,
-  DELIVRD: 2,
-  EXPIRED: 3,
-  DELETED: 4,
-  UNDELIV: 5,
-  ACCEPTD: 6,
-  UNKNOWN: 7,
-  REJECTD: 8,
-};
 
 /** The GSM network error SMPPSim reports beside failed states (network_error_code 03 00 xx). */
 const NETWORK_ERROR: Partial<Record<FinalState, number>> = { UNDELIV: 1, REJECTD: 2, EXPIRED: 3, DELETED: 4, UNKNOWN: 5 };
@@ -50,14 +41,7 @@ export function wantsIntermediate(registeredDelivery: number): boolean {
 
 /** YYMMDDhhmm in UTC, the receipt's date form (reference §6.2). */
 export function receiptDate(date: Date): string {
-  const two = (n: number) => n.toString().padStart(2, '0');
-  return (
-    two(date.getUTCFullYear() % 100) +
-    two(date.getUTCMonth() + 1) +
-    two(date.getUTCDate()) +
-    two(date.getUTCHours()) +
-    two(date.getUTCMinutes())
-  );
+  return formatSmppTime(date).slice(0, 10);
 }
 
 export interface ReceiptInput {
@@ -103,7 +87,7 @@ export function buildReceipt(r: ReceiptInput): Omit<PduInputOf<'deliver_sm'>, 's
     esm_class: r.state === 'ENROUTE' ? 0x20 : 0x04,
     short_message: text,
     receipted_message_id: r.messageId,
-    message_state: MESSAGE_STATE[r.state],
+    message_state: messageStateOf(r.state),
     ...(networkError === undefined ? {} : { network_error_code: Buffer.from([3, 0, networkError]) }),
   };
 }

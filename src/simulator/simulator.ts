@@ -5,6 +5,8 @@ import type { Server as HttpServer } from 'node:http';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { CommandStatus } from '../pdu/command-status.js';
+import { messageStateOf } from '../pdu/message-state.js';
+import { formatSmppTime } from '../pdu/smpp-time.js';
 import type { Pdu, PduInput, PduInputOf } from '../pdu/types.js';
 import { createHttpApi } from './http-api.js';
 import { createMessageIdSource } from './message-ids.js';
@@ -488,8 +490,8 @@ export class Simulator extends EventEmitter<SimulatorEvents> implements SessionH
       ...base,
       command_status: CommandStatus.ESME_ROK,
       message_id: message.message_id,
-      final_date: message.final_date ? absoluteTime(message.final_date) : '',
-      message_state: MESSAGE_STATE_OF[message.state],
+      final_date: message.final_date ? formatSmppTime(message.final_date) : '',
+      message_state: messageStateOf(message.state),
       error_code: 0,
     };
   }
@@ -580,16 +582,6 @@ export class Simulator extends EventEmitter<SimulatorEvents> implements SessionH
   }
 }
 
-const MESSAGE_STATE_OF: Record<StoredMessage['state'], number> = {
-  ENROUTE: 1,
-  DELIVRD: 2,
-  EXPIRED: 3,
-  DELETED: 4,
-  UNDELIV: 5,
-  ACCEPTD: 6,
-  UNKNOWN: 7,
-  REJECTD: 8,
-};
 
 /** `base` with the fields `patch` sets; a field given as undefined keeps its value. */
 function withFaults(base: Faults, patch: Partial<Record<keyof Faults, unknown>>): Faults {
@@ -603,19 +595,6 @@ function sessionEvent(s: SmscSession): SessionEvent {
   return { session_id: s.id, system_id: s.system_id, bind_type: s.boundAs };
 }
 
-/** YYMMDDhhmmss000+ in UTC (reference §5.8). */
-function absoluteTime(date: Date): string {
-  const two = (n: number) => n.toString().padStart(2, '0');
-  return (
-    two(date.getUTCFullYear() % 100) +
-    two(date.getUTCMonth() + 1) +
-    two(date.getUTCDate()) +
-    two(date.getUTCHours()) +
-    two(date.getUTCMinutes()) +
-    two(date.getUTCSeconds()) +
-    '000+'
-  );
-}
 
 function garbage(kind: GarbageKind): Buffer {
   switch (kind) {

@@ -9,45 +9,23 @@ import { encodePdu } from '../pdu/encode.js';
 import { FrameReader } from '../pdu/frame-reader.js';
 import type { Pdu, PduInput } from '../pdu/types.js';
 import type { HeldCommand } from './options.js';
+import { BIND_TYPE_OF, TRANSMIT_REQUESTS, allowedOn } from '../pdu/bind-states.js';
+import type { BindType } from '../pdu/bind-states.js';
 
-export type BindType = 'transmitter' | 'receiver' | 'transceiver';
+export type { BindType };
 
 function bindAnswer(pdu: Pdu, command_status: number): PduInput {
   return { command: `${pdu.command}_resp`, command_status, sequence_number: pdu.sequence_number } as PduInput;
 }
+
 /** Reference §9.1, seen from the SMSC. */
 export type SessionState = 'open' | BindType | 'unbinding' | 'closed';
-
-const BIND_TYPES: Partial<Record<CommandName, BindType>> = {
-  bind_transmitter: 'transmitter',
-  bind_receiver: 'receiver',
-  bind_transceiver: 'transceiver',
-};
-
-/** Requests an ESME may send, and the bind types that allow each (reference §9.2). */
-const ALLOWED: Partial<Record<CommandName, readonly BindType[]>> = {
-  submit_sm: ['transmitter', 'transceiver'],
-  submit_multi: ['transmitter', 'transceiver'],
-  data_sm: ['transmitter', 'transceiver'],
-  query_sm: ['transmitter', 'transceiver'],
-  cancel_sm: ['transmitter', 'transceiver'],
-  // The spec table lists only BOUND_TX; SMSCs accept it on transceivers too.
-  replace_sm: ['transmitter', 'transceiver'],
-  unbind: ['transmitter', 'receiver', 'transceiver'],
-};
 
 /** Requests only an SMSC sends: an ESME sending one gets generic_nack ESME_RINVCMDID. */
 const SMSC_ONLY: ReadonlySet<CommandName> = new Set(['deliver_sm', 'alert_notification', 'outbind']);
 
-/** Responses to these carry the response faults (delay, drop). */
-export const SUBMIT_LIKE: ReadonlySet<CommandName> = new Set([
-  'submit_sm',
-  'submit_multi',
-  'data_sm',
-  'query_sm',
-  'cancel_sm',
-  'replace_sm',
-]);
+/** Responses to the submits and the queries about them carry the response faults (delay, drop). */
+export const SUBMIT_LIKE = TRANSMIT_REQUESTS;
 
 /** What a session asks of the simulator that owns it. */
 export interface SessionHost {
@@ -247,13 +225,13 @@ export class SmscSession {
       this.write(answer(CommandStatus.ESME_ROK));
       return;
     }
-    const bindType = BIND_TYPES[pdu.command];
+    const bindType = BIND_TYPE_OF[pdu.command];
     if (bindType !== undefined) {
       this.onBind(pdu, bindType);
       return;
     }
     const current = this.bindType;
-    if (current === undefined || !(ALLOWED[pdu.command] ?? []).includes(current)) {
+    if (current === undefined || !allowedOn(pdu.command, current)) {
       this.respond(pdu, answer(CommandStatus.ESME_RINVBNDSTS));
       return;
     }
@@ -301,7 +279,7 @@ export class SmscSession {
    */
   answerHeld(pdu: Pdu, command_status: number): void {
     if (this.state === 'closed') return;
-    const bindType = BIND_TYPES[pdu.command];
+    const bindType = BIND_TYPE_OF[pdu.command];
     if (bindType !== undefined) {
       if (this.state !== 'open') return;
       const status = command_status === CommandStatus.ESME_ROK ? this.host.bind(this, pdu, bindType) : command_status;
