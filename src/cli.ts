@@ -11,6 +11,8 @@ import type { SessionConfigInput } from './session/config.js';
 import type { InspectOption } from './session/inspect.js';
 import { SmppClient } from './session/smpp-client.js';
 import { createSimulator } from './simulator/simulator.js';
+import { loadTransportConfig } from './transport/config-sources.js';
+import { SmppTransport } from './transport/transport.js';
 import type { SimulatorOptions } from './simulator/options.js';
 
 function port(value: string): number {
@@ -131,5 +133,50 @@ program
       }
     },
   );
+
+/**
+ * `run` takes vumi2's flags (`--system-id`, `--amqp-hostname`, … see docs/configuration.md),
+ * which the config loader parses itself; commander only passes them through.
+ */
+async function run(argv: string[]): Promise<void> {
+  let inspect: InspectOption | undefined;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--inspect' || arg.startsWith('--inspect=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (value === undefined) fail('--inspect needs sky, log, or a ws:// URL');
+      inspect = inspectOption(value);
+    } else {
+      rest.push(arg);
+    }
+  }
+  const loaded = await loadTransportConfig({ argv: rest, env: process.env });
+  const transport = new SmppTransport(loaded.config, inspect === undefined ? {} : { inspect });
+  for (const warning of loaded.warnings) transport.logger.warn(warning);
+  stopOnSignal(() => transport.stop());
+  await transport.start();
+}
+
+for (const name of ['run', 'worker']) {
+  program
+    .command(name, { hidden: name === 'worker' })
+    .description(
+      name === 'run'
+        ? 'run the transport: SMPP binds bridged to RabbitMQ in the vumi message format (--config FILE, vumi2 flags, --inspect)'
+        : "vumi2's `worker <class>` form of run",
+    )
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .helpOption(false)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      try {
+        await run(args);
+      } catch (err) {
+        fail(err);
+      }
+    });
+}
 
 await program.parseAsync(process.argv);

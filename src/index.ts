@@ -5,3 +5,4 @@ export * from './pdu/index.js';
 export * from './encoding/index.js';
 export * from './session/index.js';
 export * from './simulator/index.js';
+export * from './transport/index.js';

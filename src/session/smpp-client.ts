@@ -5,6 +5,7 @@ import { createInspection } from './inspect.js';
 import type { Inspection, InspectOption } from './inspect.js';
 import type { OutboundRequest } from './request-window.js';
 import { resolveSessionConfig } from './config.js';
+import { NotBoundError } from './errors.js';
 import { SessionRuntime } from './runtime.js';
 import type { InboundHandler } from './runtime.js';
 import { smppMachine } from './smpp-machine.js';
@@ -49,10 +50,17 @@ export class SmppClient {
     return this.actor.getSnapshot().hasTag('bound');
   }
 
-  /** Resolves once bound; rejects after `timeoutMs`, or if the machine stops first. */
-  async whenBound(timeoutMs = 30_000): Promise<void> {
-    await waitFor(this.actor, (s) => s.hasTag('bound') || s.status === 'done', { timeout: timeoutMs });
-    if (!this.isBound) throw new Error('the session stopped before it was bound');
+  /**
+   * Resolves once bound (at once when it is); rejects after `timeoutMs`, when `signal` aborts, or
+   * if the machine stops first.
+   */
+  async whenBound(timeoutMs = 30_000, signal?: AbortSignal): Promise<void> {
+    if (this.isBound) return;
+    await waitFor(this.actor, (s) => s.hasTag('bound') || s.status === 'done', {
+      timeout: timeoutMs,
+      ...(signal !== undefined && { signal }),
+    });
+    if (!this.isBound) throw new NotBoundError('any request');
   }
 
   /**

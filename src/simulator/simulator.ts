@@ -434,7 +434,8 @@ export class Simulator extends EventEmitter<SimulatorEvents> implements SessionH
   }
 
   private scheduleOutcome(message: StoredMessage): void {
-    if (wantsIntermediate(message.registered_delivery)) this.sendReceipt(message, 'ENROUTE');
+    // After the submit_sm_resp has gone, as an SMSC would: the ENROUTE notice follows the answer.
+    if (wantsIntermediate(message.registered_delivery)) setImmediate(() => this.sendReceipt(message, 'ENROUTE'));
     // Without a receipt to send, no timer: the state settles when someone asks (settle()), which
     // keeps a benchmark's tens of thousands of submits per second free of timers.
     if ((message.registered_delivery & 0x03) === 0) return;

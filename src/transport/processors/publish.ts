@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+import { BusPublishError } from '../bus/bus.js';
+
+/** The transport is stopping: work in hand is left for the broker to redeliver. */
+export class StoppingError extends Error {
+  constructor() {
+    super('the transport is stopping');
+    this.name = 'StoppingError';
+  }
+}
+
+/**
+ * Publishes until the broker confirms. Used for events about messages the SMSC has already
+ * taken: losing such an event loses the sender's only news of the message, while a retry that
+ * turns out to be a second copy costs a duplicate event. Gives up only when `signal` aborts.
+ */
+export async function publishUntilConfirmed(
+  publish: () => Promise<void>,
+  signal: AbortSignal,
+  logger: Logger,
+  what: string,
+): Promise<void> {
+  let delay = 250;
+  for (;;) {
+    if (signal.aborted) throw new StoppingError();
+    try {
+      await publish();
+      return;
+    } catch (err) {
+      if (!(err instanceof BusPublishError)) throw err;
+      logger.warn({ err: err.message, reason: err.reason }, `publishing ${what} failed; retrying in ${delay} ms`);
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+    delay = Math.min(delay * 2, 5_000);
+  }
+}
