@@ -22,9 +22,13 @@ export const codecActor = fromCallback<{ type: 'noop' }, CodecInput, SmppEvent>(
   const reader = new FrameReader({ maxCommandLength: config.max_command_length });
   let broken = false;
 
+  // The writer of this connection, for as long as this actor runs. An answer decided after the
+  // connection is gone (a slow inbound handler) must not go out on the next connection, where
+  // the SMSC may have reused its sequence number for another PDU.
+  let stopped = false;
   const write = (pdu: PduInput) => {
     const out = runtime.writeBytes;
-    if (out === undefined) return;
+    if (out === undefined || stopped) return;
     out(encodePdu(pdu));
     if (log.isLevelEnabled('debug')) log.debug({ pdu: pdu.command, sequence_number: pdu.sequence_number }, 'sent');
   };
@@ -33,8 +37,13 @@ export const codecActor = fromCallback<{ type: 'noop' }, CodecInput, SmppEvent>(
 
   const answerInbound = (pdu: InboundMessage) => {
     const resp = pdu.command === 'deliver_sm' ? 'deliver_sm_resp' : 'data_sm_resp';
-    const reply = (command_status: number) =>
-      write({ command: resp, command_status, sequence_number: pdu.sequence_number, message_id: '' });
+    const reply = (status: unknown) => {
+      // A handler's answer goes on the wire: anything but a 32-bit status is a bug of the
+      // handler, answered as "try again" rather than crashing the process.
+      const valid = typeof status === 'number' && Number.isInteger(status) && status >= 0 && status <= 0xffffffff;
+      if (!valid) log.error({ status, sequence_number: pdu.sequence_number }, `${pdu.command} handler returned an invalid status: answering ESME_RX_T_APPN`);
+      write({ command: resp, command_status: valid ? status : CommandStatus.ESME_RX_T_APPN, sequence_number: pdu.sequence_number, message_id: '' });
+    };
     const handler = runtime.handlers.inbound;
     if (handler === undefined) {
       reply(CommandStatus.ESME_ROK);
@@ -47,7 +56,7 @@ export const codecActor = fromCallback<{ type: 'noop' }, CodecInput, SmppEvent>(
     try {
       const status = handler(pdu);
       if (typeof status === 'number') reply(status);
-      else status.then(reply, failed);
+      else status.then(reply).catch(failed);
     } catch (err) {
       failed(err);
     }
@@ -71,7 +80,13 @@ export const codecActor = fromCallback<{ type: 'noop' }, CodecInput, SmppEvent>(
         return;
       case 'alert_notification':
         // No response exists for it; ignored unless bound to receive.
-        if (bound === 'receiver' || bound === 'transceiver') runtime.handlers.alert?.(pdu);
+        if (bound === 'receiver' || bound === 'transceiver') {
+          try {
+            runtime.handlers.alert?.(pdu);
+          } catch (err) {
+            log.error({ err }, 'alert_notification handler failed');
+          }
+        }
         return;
       case 'outbind':
         log.warn('outbind received on a client connection: ignored');
@@ -108,7 +123,7 @@ export const codecActor = fromCallback<{ type: 'noop' }, CodecInput, SmppEvent>(
     }
   };
 
-  runtime.onBytes = (chunk: Buffer) => {
+  const onBytes = (chunk: Buffer) => {
     if (broken) return;
     window.touch();
     let frames: readonly Buffer[];
@@ -127,9 +142,13 @@ export const codecActor = fromCallback<{ type: 'noop' }, CodecInput, SmppEvent>(
     }
     for (const frame of frames) onFrame(frame);
   };
-  window.attach((bytes) => runtime.writeBytes?.(bytes));
+  runtime.onBytes = onBytes;
+  window.attach((bytes) => {
+    if (!stopped) runtime.writeBytes?.(bytes);
+  });
 
   return () => {
-    runtime.onBytes = undefined;
+    stopped = true;
+    if (runtime.onBytes === onBytes) runtime.onBytes = undefined;
   };
 });

@@ -60,12 +60,17 @@ export const socketActor = fromCallback<{ type: 'noop' }, SocketInput, SmppEvent
     runtime.writeBytes = write;
     sendBack({ type: 'socket.connected' });
   });
-  socket.on('data', (chunk: Buffer) => runtime.onBytes?.(chunk));
+  // Once this connection is left behind, its socket may linger (a peer slow to close) while the
+  // next connection already owns the runtime: it must neither feed the new codec nor unhook
+  // the new writer.
+  socket.on('data', (chunk: Buffer) => {
+    if (!closedByUs) runtime.onBytes?.(chunk);
+  });
   socket.on('error', (err) => {
     lastError = err;
   });
   socket.on('close', () => {
-    runtime.writeBytes = undefined;
+    if (runtime.writeBytes === write) runtime.writeBytes = undefined;
     if (closedByUs) return;
     const reason = lastError ? `socket closed: ${lastError.message}` : 'socket closed by the SMSC';
     sendBack({ type: 'socket.closed', reason });
@@ -73,7 +78,7 @@ export const socketActor = fromCallback<{ type: 'noop' }, SocketInput, SmppEvent
 
   return () => {
     closedByUs = true;
-    runtime.writeBytes = undefined;
+    if (runtime.writeBytes === write) runtime.writeBytes = undefined;
     if (socket.destroyed) return;
     if (corked) uncork();
     // end() flushes what is written (an unbind_resp) before the FIN; destroy if the peer dawdles.

@@ -297,3 +297,42 @@ describe('logging', () => {
     expect(lines.join('\n')).not.toContain('s3cr3tpw');
   });
 });
+
+describe('answers that outlive their connection', () => {
+  it('drops a deliver_sm_resp decided after the connection went, instead of sending it on the next one', async () => {
+    const { smsc, actor } = await boundSession({ reconnect_delay_initial: 1 });
+    let release!: (status: number) => void;
+    actor.getSnapshot().context.runtime.handlers.inbound = () => new Promise<number>((r) => (release = r));
+    smsc.request({ command: 'deliver_sm', short_message: Buffer.from('slow') });
+    await settle();
+    smsc.drop();
+    await settle();
+    await vi.advanceTimersByTimeAsync(1_000);
+    smsc.accept();
+    await settle();
+    const before = smsc.received.length;
+    release(0);
+    await settle();
+    expect(smsc.received.slice(before).map((p) => p.command)).toEqual([]);
+  });
+
+  it('answers a handler that resolves to something other than a status with ESME_RX_T_APPN', async () => {
+    const { smsc, actor } = await boundSession();
+    actor.getSnapshot().context.runtime.handlers.inbound = () => Promise.resolve(-1);
+    const seq = smsc.request({ command: 'deliver_sm' });
+    await settle();
+    expect(smsc.received.at(-1)).toMatchObject({ command: 'deliver_sm_resp', command_status: CommandStatus.ESME_RX_T_APPN, sequence_number: seq });
+  });
+
+  it('survives an alert_notification handler that throws', async () => {
+    const { smsc, actor } = await boundSession();
+    actor.getSnapshot().context.runtime.handlers.alert = () => {
+      throw new Error('boom');
+    };
+    smsc.request({ command: 'alert_notification', source_addr: '1' });
+    const seq = smsc.request({ command: 'enquire_link' });
+    await settle();
+    expect(smsc.received.at(-1)).toMatchObject({ command: 'enquire_link_resp', sequence_number: seq });
+    expect(actor.getSnapshot().hasTag('bound')).toBe(true);
+  });
+});
