@@ -1,4 +1,5 @@
 import { createInspector, createSkyInspector, createWebSocketInspector } from '@statelyai/inspect';
+import type { StatelyInspectionEvent } from '@statelyai/inspect';
 import type { Logger } from 'pino';
 import type { InspectionEvent, Observer } from 'xstate';
 
@@ -17,15 +18,40 @@ export interface Inspection {
   stop(): void;
 }
 
+/** Keys whose values never leave the process: the bind password and a TLS private key. */
+const SECRET_KEYS: ReadonlySet<string> = new Set(['password', 'key', 'passphrase']);
+
+/**
+ * Inspection events carry the machine's input, context and the bind request, so the password:
+ * a copy with every secret replaced goes to the log or to Stately instead. Objects seen twice
+ * (cycles) are cut, as JSON cannot hold them anyway.
+ */
+export function redactInspectionEvent(event: StatelyInspectionEvent): StatelyInspectionEvent {
+  const seen = new WeakSet<object>();
+  const json = JSON.stringify(event, (key, value: unknown) => {
+    if (SECRET_KEYS.has(key) && value !== undefined && value !== null && value !== '') return '[redacted]';
+    if (typeof value === 'object' && value !== null) {
+      if (seen.has(value)) return '[circular]';
+      seen.add(value);
+    }
+    return value;
+  });
+  return JSON.parse(json) as StatelyInspectionEvent;
+}
+
 export function createInspection(option: InspectOption, logger: Logger): Inspection {
+  const serialize = redactInspectionEvent;
   if (option === 'log') {
-    const inspector = createInspector({
-      send: (event) => logger.debug({ inspection: event }, 'statechart inspection event'),
-      start: () => undefined,
-      stop: () => undefined,
-    });
+    const inspector = createInspector(
+      {
+        send: (event) => logger.debug({ inspection: event }, 'statechart inspection event'),
+        start: () => undefined,
+        stop: () => undefined,
+      },
+      { serialize },
+    );
     return { inspect: inspector.inspect, stop: () => inspector.stop() };
   }
-  const inspector = option === 'sky' ? createSkyInspector() : createWebSocketInspector({ url: option.url });
+  const inspector = option === 'sky' ? createSkyInspector({ serialize }) : createWebSocketInspector({ url: option.url, serialize });
   return { inspect: inspector.inspect, stop: () => inspector.stop() };
 }
