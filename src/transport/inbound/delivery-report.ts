@@ -165,6 +165,8 @@ type FieldName = (typeof FIELD_NAMES)[number];
 // `submit_date`/`submitdate`, white space allowed before the colon.
 const KEY = /(?:^|\s)(id|sub|dlvrd|submit[ _]*date|done[ _]*date|stat|err|text)\s*:/gi;
 
+const STARTS_WITH_KEY = /^\s*(?:id|sub|dlvrd|submit[ _]*date|done[ _]*date|stat|err|text)\s*:/i;
+
 function fieldName(key: string): FieldName {
   const lower = key.toLowerCase();
   if (lower.startsWith('submit')) return 'submit_date';
@@ -181,12 +183,19 @@ function fieldName(key: string): FieldName {
  * Returns undefined when the text does not start with a key.
  */
 export function parseReceiptText(text: string): ReceiptFields | undefined {
+  // Most inbound texts are not receipts: give up at once unless one starts with a key, rather
+  // than scanning a 64 KiB message_payload for keys.
+  if (!STARTS_WITH_KEY.test(text)) return undefined;
   const found: { name: FieldName; start: number; valueStart: number }[] = [];
   const re = new RegExp(KEY.source, KEY.flags);
+  let seenId = false;
+  let seenStat = false;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     const name = fieldName(m[1] ?? '');
     found.push({ name, start: m.index, valueStart: re.lastIndex });
-    if (name === 'text' && found.some((f) => f.name === 'id') && found.some((f) => f.name === 'stat')) break;
+    seenId ||= name === 'id';
+    seenStat ||= name === 'stat';
+    if (name === 'text' && seenId && seenStat) break;
   }
   const first = found[0];
   if (first === undefined || text.slice(0, first.start).trim() !== '') return undefined;
