@@ -115,13 +115,26 @@ const EVENT_KEYS = [
 ] as const satisfies readonly (keyof VumiEvent)[];
 
 /**
- * JSON as vumi2 writes it: keys in schema order, and non-ASCII escaped as \uXXXX (Python's
- * ensure_ascii), so byte-for-byte consumers see what they always saw.
+ * JSON as vumi2 writes it (Python's json.dumps defaults): keys in schema order, `", "` and
+ * `": "` between items, and everything outside printable ASCII escaped as \uXXXX (ensure_ascii),
+ * so byte-for-byte consumers see what they always saw.
  */
 function toJson(value: Record<string, unknown>, keys: readonly string[]): string {
-  const ordered: Record<string, unknown> = {};
-  for (const key of keys) ordered[key] = value[key];
-  return JSON.stringify(ordered).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `{${keys.map((k) => `${pyString(k)}: ${pyJson(value[k])}`).join(', ')}}`;
+}
+
+function pyString(s: string): string {
+  return JSON.stringify(s).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function pyJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return pyString(value);
+  if (Array.isArray(value)) return `[${value.map(pyJson).join(', ')}]`;
+  if (typeof value === 'object') {
+    return `{${Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => `${pyString(k)}: ${pyJson(v)}`).join(', ')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 export function serialiseMessage(message: VumiMessage): string {
