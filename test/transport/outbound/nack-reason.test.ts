@@ -33,7 +33,7 @@ describe("nack_reason strings as vumi2 writes them (reference §2.5)", () => {
     [CommandStatus.ESME_RUNKNOWNERR, 'Unknown Error'],
     [0x104, 'Invalid Data Coding Scheme'],
     [0x101, 'ESME Prohibited from using specified operation'],
-  ].map(([status, reason]) => [`0x${(status as number).toString(16)}`, status, reason] as const))('%s', (_, status, reason) => {
+  ].map(([status, reason]) => [`0x${Number(status).toString(16)}`, Number(status), String(reason)] as const))('%s', (_, status, reason) => {
     expect(nackReason(status)).toBe(reason);
   });
 
