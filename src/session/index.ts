@@ -11,7 +11,9 @@ export { ConnectionLostError, NotBoundError, ResponseTimeoutError } from './erro
 export { InMemorySequencer, MAX_SEQUENCE_NUMBER } from './sequencer.js';
 export type { Sequencer } from './sequencer.js';
 export { RequestWindow } from './request-window.js';
-export type { OutboundRequest, RequestOptions, RequestWindowOptions } from './request-window.js';
+export type { OutboundRequest, PausedEvent, RequestOptions, RequestWindowEvents, RequestWindowOptions, ResumedEvent } from './request-window.js';
+export { TokenBucket } from './rate-limiter.js';
+export type { FlowControlOptions, FlowControlStats } from './throttle.js';
 export { SessionRuntime } from './runtime.js';
 export type { InboundHandler, InboundMessage, SessionHandlers, SessionRuntimeOptions } from './runtime.js';
 export type { InspectOption } from './inspect.js';

@@ -48,6 +48,18 @@ export class SessionRuntime {
       size: config.window_size,
       responseTimeoutMs: config.smpp_response_timeout * 1000,
       sequencer: options.sequencer ?? new InMemorySequencer(),
+      flow: {
+        rateLimit: config.submit_rate_limit,
+        rateBurst: config.submit_rate_burst,
+        throttleStatuses: config.throttle_statuses,
+        throttleDelayInitialMs: config.throttle_delay_initial * 1000,
+        throttleDelayMaxMs: config.throttle_delay_max * 1000,
+        temporaryStatuses: config.temporary_statuses,
+        temporaryRetries: config.temporary_retries,
+        temporaryRetryDelayMs: config.temporary_retry_delay * 1000,
+        responseTimeoutPolicy: config.response_timeout_policy,
+        responseTimeoutResends: config.response_timeout_resends,
+      },
     });
   }
 

@@ -64,8 +64,9 @@ export class SmppClient {
   }
 
   /**
-   * Sends a submit_sm; resolves with the submit_sm_resp (check its command_status) or a
-   * generic_nack. Rejects with NotBoundError, ConnectionLostError, ResponseTimeoutError (outcome
+   * Sends a submit_sm; resolves with the final submit_sm_resp (check its command_status) or a
+   * generic_nack: throttle resends and temporary retries happen inside (see RequestWindow and
+   * docs/architecture.md, "Flow control"), so the promise may wait out a pause. Rejects with NotBoundError, ConnectionLostError, ResponseTimeoutError (outcome
    * unknown) or SmppCodecError for fields that cannot be encoded.
    */
   submit(fields: SubmitFields): Promise<PduOf<'submit_sm_resp'> | PduOf<'generic_nack'>> {
