@@ -21,11 +21,18 @@ function port(value: string): number {
   return n;
 }
 
-/** Runs until SIGINT or SIGTERM, then stops cleanly and exits 0. */
+/**
+ * Runs until SIGINT or SIGTERM, then stops cleanly and exits 0 (1 when stopping failed). A second
+ * signal while stopping exits at once with 1: nothing is lost (unacked deliveries go back to the
+ * queue), at the risk of duplicates.
+ */
 function stopOnSignal(stop: () => Promise<void>): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) return;
+    if (stopping) {
+      process.stderr.write(`${signal} again: exiting without waiting\n`);
+      process.exit(1);
+    }
     stopping = true;
     process.stderr.write(`${signal}: stopping\n`);
     stop().then(
@@ -36,8 +43,8 @@ function stopOnSignal(stop: () => Promise<void>): void {
       },
     );
   };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
 }
 
 function fail(err: unknown): never {

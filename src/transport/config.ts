@@ -471,6 +471,33 @@ export const smppCacheConfigSchema = z
   .prefault({});
 
 // ---------------------------------------------------------------------------------------------
+// Binds
+
+/** The most binds one process keeps. */
+export const MAX_BINDS = 64;
+
+/** One entry of a `binds` list: session fields for that bind, and how many such binds. */
+const bindSpecSchema = z.looseObject({ count: z.number().int().min(1).max(MAX_BINDS).default(1) });
+
+/** A bind spec as given: session fields that differ from the top level (validated against it in transportConfigSchema). */
+export type BindSpec = Readonly<Record<string, unknown>>;
+
+const bindsSchema = z.preprocess(
+  (value) => {
+    // From the environment or a flag: `3`, or a YAML/JSON list.
+    if (typeof value !== 'string') return value;
+    const t = value.trim();
+    if (/^\d+$/.test(t)) return Number(t);
+    try {
+      return parseYaml(t) as unknown;
+    } catch {
+      return value;
+    }
+  },
+  z.union([z.number().int().min(1).max(MAX_BINDS), z.array(bindSpecSchema).min(1)]).default(1),
+);
+
+// ---------------------------------------------------------------------------------------------
 // The whole config
 
 const session = sessionConfigSchema.shape;
@@ -538,22 +565,66 @@ export const transportConfigObject = sessionConfigSchema.extend({
     .prefault({}),
   /** Ours: transport_metadata as vumi2 publishes it (only `smpp_delivery_status` on receipts, `{}` on messages) instead of the SMPP details. */
   vumi2_metadata: z.boolean().default(false),
+  /**
+   * Ours: the SMPP sessions this process keeps. A count of identical binds (each with the
+   * session fields above), or a list of bind specs, each overriding session fields for its bind
+   * (`[{bind_type: transmitter}, {bind_type: receiver}]`), with an optional `count` of copies.
+   */
+  binds: bindsSchema,
+  /** Ours: seconds a graceful stop waits for messages in hand before handing them back to the queue. */
+  shutdown_timeout: z.number().nonnegative().default(10),
 });
 
 /** The transport's config, checked; what a resolved config looks like. */
-export const transportConfigSchema = transportConfigObject.transform((c) => ({
-  ...c,
-  redis: { url: c.redis.url, key_prefix: c.redis.key_prefix ?? defaultKeyPrefix(c.transport_name) },
-}));
+export const transportConfigSchema = transportConfigObject.transform((c, ctx) => {
+  // `binds` as one override per bind: a count gives that many empty overrides.
+  const specs: BindSpec[] = [];
+  if (typeof c.binds === 'number') {
+    for (let i = 0; i < c.binds; i++) specs.push({});
+  } else {
+    c.binds.forEach((entry, i) => {
+      const { count, ...overrides } = entry;
+      const unknown = Object.keys(overrides).filter((k) => !Object.hasOwn(session, k));
+      if (unknown.length > 0) {
+        ctx.addIssue({ code: 'custom', path: ['binds', i], message: `a bind takes session fields and count; not ${unknown.join(', ')}` });
+        return;
+      }
+      for (let n = 0; n < count; n++) specs.push(overrides);
+    });
+  }
+  if (specs.length > MAX_BINDS) ctx.addIssue({ code: 'custom', path: ['binds'], message: `at most ${MAX_BINDS} binds in all` });
+  return {
+    ...c,
+    binds: specs,
+    redis: { url: c.redis.url, key_prefix: c.redis.key_prefix ?? defaultKeyPrefix(c.transport_name) },
+  };
+});
 
 export type TransportConfigInput = z.input<typeof transportConfigSchema>;
 export type TransportConfig = z.output<typeof transportConfigSchema>;
 
 const SESSION_KEYS = Object.keys(session) as (keyof SessionConfig)[];
 
-/** The part of the config the SMPP session (`SmppClient`) takes. */
+/** The part of the config the SMPP session (`SmppClient`) takes: the top level, as the first bind of a single-bind config. */
 export function sessionConfigOf(config: TransportConfig): SessionConfig {
   return Object.fromEntries(SESSION_KEYS.map((k) => [k, config[k]])) as SessionConfig;
+}
+
+/**
+ * Each bind's session config: the top-level session fields with that bind's overrides on top,
+ * validated. Throws SessionConfigError (resolveTransportConfig reports it as a ConfigError).
+ */
+export function bindConfigsOf(config: TransportConfig): SessionConfig[] {
+  const base = sessionConfigOf(config);
+  return config.binds.map((overrides) => resolveSessionConfig(mergeConfig(base, overrides) as SessionConfig));
+}
+
+function redactedBind(overrides: BindSpec): BindSpec {
+  const out: Record<string, unknown> = { ...overrides };
+  if ('password' in out) out.password = '[redacted]';
+  const tls = out.tls;
+  if (isPlainObject(tls) && 'key' in tls) out.tls = { ...tls, key: '[redacted]' };
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -728,6 +799,7 @@ export function redactedTransportConfig(config: TransportConfig): Record<string,
     redis: { ...config.redis, url: redactUrl(config.redis.url) },
     sentry_dsn: config.sentry_dsn === null ? null : redactUrl(config.sentry_dsn),
     dr_processor_config: { ...config.dr_processor_config, regex: config.dr_processor_config.regex.source },
+    binds: config.binds.map(redactedBind),
   };
 }
 
@@ -890,6 +962,14 @@ export function resolveTransportConfig(sources: TransportConfigSources = {}): Re
   } catch (e) {
     if (e instanceof SessionConfigError) throw new ConfigError(e.message, e.message.split(':')[0], { cause: e });
     throw e;
+  }
+  for (const [i, overrides] of config.binds.entries()) {
+    try {
+      resolveSessionConfig(mergeConfig(sessionConfigOf(config), overrides));
+    } catch (e) {
+      if (e instanceof SessionConfigError) throw new ConfigError(`binds[${i}]: ${e.message}`, 'binds', { cause: e });
+      throw e;
+    }
   }
 
   if (config.middlewares.length > 0) {

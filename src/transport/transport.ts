@@ -5,12 +5,14 @@ import type { Sequencer } from '../session/sequencer.js';
 import { SmppClient } from '../session/smpp-client.js';
 import type { InspectOption } from '../session/inspect.js';
 import { AmqpBus } from './bus/amqp-bus.js';
-import type { MessageBus } from './bus/bus.js';
+import type { MessageBus, OutboundHandler } from './bus/bus.js';
+import { withTimeout } from './bus/bus.js';
 import { MemoryBus } from './bus/memory-bus.js';
-import { redactedTransportConfig, registeredDeliveryOctet, sessionConfigOf } from './config.js';
+import { bindConfigsOf, redactedTransportConfig, registeredDeliveryOctet } from './config.js';
 import type { TransportConfig } from './config.js';
 import type { InboundOptions } from './inbound/index.js';
 import type { SubmitSmOptions } from './outbound/submit-sm.js';
+import { BindPool } from './processors/bind-pool.js';
 import { createInboundProcessor } from './processors/inbound-processor.js';
 import { createOutboundProcessor } from './processors/outbound-processor.js';
 import { SubmitTracker } from './processors/submit-tracker.js';
@@ -29,20 +31,43 @@ export interface TransportParts {
   inspect?: InspectOption;
 }
 
+/** How long a consumer that could not be started waits before trying again, in ms. */
+const CONSUME_RETRY_MS = 1_000;
+
 /**
- * The worker users deploy: one SMPP session bridged to the bus in vumi's format, as vumi2's
- * SmppTransceiverTransport, with its state in memory or in Redis.
+ * The worker users deploy: SMPP sessions (one by default, as vumi2's SmppTransceiverTransport;
+ * `binds` for more) bridged to the bus in vumi's format, with its state in memory or in Redis.
+ *
+ * Every bind shares the bus, the cache, the sequencer and the inbound processor. Outbound
+ * messages go to the bind pool, which lends each to a bound bind that can transmit and has room.
+ * The outbound consumer runs only while some bind can transmit: with none bound it is stopped,
+ * so messages wait in the broker rather than in memory, and at most `worker_concurrency` are in
+ * hand at any time (a new consumer starts only once the old one's deliveries are settled).
  */
 export class SmppTransport {
   readonly logger: Logger;
   readonly bus: MessageBus;
-  readonly client: SmppClient;
+  /** One client per bind, in the order of `binds`. */
+  readonly clients: readonly SmppClient[];
+  readonly pool: BindPool;
   private readonly cache: SmppCache;
   private readonly sequencer: Sequencer;
   private readonly redis: RedisConnection | undefined;
-  private readonly stopping = new AbortController();
+  private readonly aborting = new AbortController();
   private readonly tracker = new SubmitTracker();
-  private started = false;
+  private readonly handler: OutboundHandler;
+  /** The outbound handlers running now. */
+  private readonly active = new Set<Promise<void>>();
+  private startPromise: Promise<void> | undefined;
+  private stopPromise: Promise<void> | undefined;
+  private stopping = false;
+  // The consumer's state, changed by one loop at a time (runFlow).
+  private consuming = false;
+  private drained: Promise<void> = Promise.resolve();
+  private flowDirty = false;
+  private flow: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private clientsStarted = false;
 
   constructor(
     readonly config: TransportConfig,
@@ -86,25 +111,73 @@ export class SmppTransport {
       unparsedReceipts: dr.unparsed_receipts,
       multipartScope: config.system_id,
     };
-    this.client = new SmppClient({
-      ...sessionConfigOf(config),
-      logger: this.logger.child({ component: 'smpp' }),
-      sequencer: this.sequencer,
-      handlers: {
-        inbound: createInboundProcessor({
-          bus: this.bus,
-          cache: this.cache,
-          transportName: config.transport_name,
-          inbound,
-          messageIdProfile: dr.message_id_profile,
-          multipartTtlSeconds: sm.multipart_timeout,
-          vumi2Metadata: config.vumi2_metadata,
-          tracker: this.tracker,
-          logger: this.logger.child({ component: 'inbound' }),
-        }),
-      },
-      ...(parts.inspect !== undefined && { inspect: parts.inspect }),
+    // One inbound processor for every bind: a receipt finds its message whichever bind (or
+    // process, with the Redis cache) sent it.
+    const inboundHandler = createInboundProcessor({
+      bus: this.bus,
+      cache: this.cache,
+      transportName: config.transport_name,
+      inbound,
+      messageIdProfile: dr.message_id_profile,
+      multipartTtlSeconds: sm.multipart_timeout,
+      vumi2Metadata: config.vumi2_metadata,
+      tracker: this.tracker,
+      logger: this.logger.child({ component: 'inbound' }),
     });
+    const bindConfigs = bindConfigsOf(config);
+    this.clients = bindConfigs.map(
+      (session, i) =>
+        new SmppClient({
+          ...session,
+          logger: this.logger.child(bindConfigs.length > 1 ? { component: 'smpp', bind: i } : { component: 'smpp' }),
+          sequencer: this.sequencer,
+          handlers: { inbound: inboundHandler },
+          ...(parts.inspect !== undefined && { inspect: parts.inspect }),
+        }),
+    );
+    this.pool = new BindPool(this.clients.map((client, i) => ({ client, bindType: bindConfigs[i]!.bind_type })));
+
+    const process = createOutboundProcessor({
+      binds: this.pool,
+      bus: this.bus,
+      cache: this.cache,
+      sequencer: this.sequencer,
+      submit: this.submitOptions(),
+      messageIdProfile: config.dr_processor_config.message_id_profile,
+      messageIdTtlSeconds: config.smpp_cache_config.timeout,
+      logger: this.logger.child({ component: 'outbound' }),
+      signal: this.aborting.signal,
+      tracker: this.tracker,
+    });
+    this.handler = (delivery) => {
+      const run = process(delivery);
+      this.active.add(run);
+      run.then(
+        () => this.active.delete(run),
+        () => this.active.delete(run),
+      );
+      return run;
+    };
+  }
+
+  /** The first bind's client (the only one of a single-bind config). */
+  get client(): SmppClient {
+    return this.clients[0]!;
+  }
+
+  /** Outbound messages being handled now (waiting for a bind, submitting, publishing their event). */
+  get inFlight(): number {
+    return this.active.size;
+  }
+
+  /** Whether the outbound consumer is running (some bind can transmit, and not stopping). */
+  get isConsuming(): boolean {
+    return this.consuming;
+  }
+
+  /** Resolves once every bind is bound; rejects after `timeoutMs`. */
+  async whenBound(timeoutMs = 30_000): Promise<void> {
+    await Promise.all(this.clients.map((c) => c.whenBound(timeoutMs)));
   }
 
   /** What submit_sm_processor_config says, as wire values. */
@@ -124,48 +197,132 @@ export class SmppTransport {
     };
   }
 
-  /** Connects Redis (if used) and the bus, starts the SMPP session, then consumes outbound messages. */
-  async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    this.logger.info({ config: redactedTransportConfig(this.config) }, 'starting');
-    await this.redis?.connect();
-    await this.bus.start();
-    this.client.start();
-    await this.bus.consumeOutbound(
-      createOutboundProcessor({
-        client: this.client,
-        bus: this.bus,
-        cache: this.cache,
-        sequencer: this.sequencer,
-        submit: this.submitOptions(),
-        messageIdProfile: this.config.dr_processor_config.message_id_profile,
-        messageIdTtlSeconds: this.config.smpp_cache_config.timeout,
-        logger: this.logger.child({ component: 'outbound' }),
-        signal: this.stopping.signal,
-        tracker: this.tracker,
-      }),
-      this.config.worker_concurrency,
-    );
+  /**
+   * Connects Redis (if used) and the bus and starts every SMPP session. Outbound messages are
+   * consumed from when a bind that can transmit is bound.
+   */
+  start(): Promise<void> {
+    this.startPromise ??= this.doStart();
+    return this.startPromise;
   }
 
+  private async doStart(): Promise<void> {
+    this.logger.info({ config: redactedTransportConfig(this.config), binds: this.clients.length }, 'starting');
+    await this.redis?.connect();
+    await this.bus.start();
+    if (this.stopping) return;
+    this.clientsStarted = true;
+    for (const client of this.clients) client.start();
+    this.pool.on('transmit', (canTransmit) => {
+      this.logger.info({ in_hand: this.active.size }, canTransmit ? 'a bind can transmit: consuming outbound messages' : 'no bind can transmit: outbound consumption paused');
+      this.kickFlow();
+    });
+    this.pool.watch();
+    this.kickFlow();
+  }
+
+  // ---- the outbound consumer, following the binds --------------------------------------------
+
+  private kickFlow(): void {
+    this.flowDirty = true;
+    this.flow ??= this.runFlow().finally(() => {
+      this.flow = undefined;
+    });
+  }
+
+  private async runFlow(): Promise<void> {
+    while (this.flowDirty) {
+      this.flowDirty = false;
+      await this.applyFlow();
+    }
+  }
+
+  private async applyFlow(): Promise<void> {
+    const want = !this.stopping && this.pool.canTransmit;
+    if (want === this.consuming) return;
+    if (!want) {
+      this.consuming = false;
+      // Not awaited: the deliveries in hand finish (or wait for a bind) meanwhile.
+      this.drained = this.bus.stopConsuming().catch((err: unknown) => this.logger.warn({ err }, 'stopping the outbound consumer failed'));
+      return;
+    }
+    // The stopped consumer's deliveries first: never more than worker_concurrency in hand.
+    await this.drained;
+    if (this.stopping || !this.pool.canTransmit) {
+      this.flowDirty = true; // look again
+      return;
+    }
+    this.consuming = true;
+    try {
+      await this.bus.consumeOutbound(this.handler, this.config.worker_concurrency);
+    } catch (err) {
+      this.consuming = false;
+      if (this.stopping) return;
+      this.logger.error({ err }, `could not consume outbound messages; trying again in ${CONSUME_RETRY_MS} ms`);
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.kickFlow(), CONSUME_RETRY_MS);
+    }
+  }
+
+  // ---- stopping --------------------------------------------------------------------------------
+
   /**
-   * Stops taking outbound messages, lets those in hand finish (a message still waiting for a
-   * bind goes back to the queue), unbinds, and closes the bus and Redis.
+   * Stops gracefully: stops consuming; hands messages still waiting for a bind back to the queue;
+   * lets those the SMSC has (submits in flight, events being published) finish, within
+   * `shutdown_timeout`; past it, gives up on them (their deliveries go back to the queue, not
+   * acked); unbinds every session; closes the bus, the cache and Redis.
    */
-  async stop(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    this.logger.info('stopping');
-    const consuming = this.bus.stopConsuming();
-    // Work that cannot finish without a session (waiting for a bind) is handed back now.
-    if (!this.client.isBound) this.stopping.abort();
-    await consuming;
-    this.stopping.abort();
-    await this.client.stop();
+  stop(): Promise<void> {
+    if (this.startPromise === undefined) return Promise.resolve();
+    this.stopPromise ??= this.doStop();
+    return this.stopPromise;
+  }
+
+  private async doStop(): Promise<void> {
+    this.stopping = true;
+    this.logger.info({ in_hand: this.active.size }, 'stopping');
+    await this.startPromise?.catch(() => undefined);
+    clearTimeout(this.retryTimer);
+    // `stopping` is set: the flow loop will not start another consumer after this one stops.
+    const consumerStopped = this.bus.stopConsuming().catch((err: unknown) => this.logger.warn({ err }, 'stopping the outbound consumer failed'));
+    this.consuming = false;
+    this.kickFlow();
+    // Not sent yet: back to the queue at once.
+    this.pool.close();
+    const deadlineMs = this.config.shutdown_timeout * 1000;
+    const finished = await settleWithin([...this.active], deadlineMs);
+    if (!finished) {
+      this.logger.warn({ in_hand: this.active.size, shutdown_timeout: this.config.shutdown_timeout }, 'shutdown_timeout passed: messages still in hand go back to the queue');
+    }
+    // Publishes give up now (after one more attempt); unbinding fails the submits still pending.
+    this.aborting.abort();
+    const unbindMs = (this.config.smpp_unbind_timeout + this.config.smpp_connect_timeout) * 1000;
+    if (this.clientsStarted) {
+      await Promise.all(
+        this.clients.map((c) => c.stop(unbindMs).catch((err: unknown) => this.logger.warn({ err }, 'a session did not stop cleanly'))),
+      );
+    }
+    this.pool.unwatch();
+    await settleWithin([...this.active], 10_000);
+    await withTimeout(consumerStopped, 10_000, () => new Error('the outbound consumer did not stop')).catch((err: unknown) => this.logger.warn({ err }, 'stopping'));
+    if (this.flow !== undefined) await settleWithin([this.flow], 5_000);
     await this.bus.close();
     await this.cache.close();
     await this.redis?.close();
     this.logger.info('stopped');
+  }
+}
+
+/** Whether every promise settled within `ms`. */
+async function settleWithin(promises: readonly Promise<unknown>[], ms: number): Promise<boolean> {
+  if (promises.length === 0) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([Promise.allSettled(promises).then(() => true as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }

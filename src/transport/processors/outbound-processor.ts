@@ -3,23 +3,27 @@ import { SmppCodecError } from '../../pdu/codec-error.js';
 import { commandStatusName } from '../../pdu/command-status.js';
 import { ConnectionLostError, NotBoundError, ResponseTimeoutError } from '../../session/errors.js';
 import type { Sequencer } from '../../session/sequencer.js';
-import type { SmppClient } from '../../session/smpp-client.js';
+import type { BindPool } from './bind-pool.js';
+import { BusPublishError } from '../bus/bus.js';
 import type { MessageBus, OutboundDelivery, OutboundHandler } from '../bus/bus.js';
 import { submitMessageIdKey } from '../inbound/message-id.js';
 import type { MessageIdProfile } from '../inbound/message-id.js';
 import { ussdSubmitFields } from '../inbound/ussd.js';
 import type { UssdOptions } from '../inbound/ussd.js';
 import { InvalidMessageError, createEvent, parseMessage } from '../messages.js';
-import type { VumiMessage } from '../messages.js';
+import type { VumiEvent, VumiMessage } from '../messages.js';
 import { nackReason } from '../outbound/nack-reason.js';
 import { UnsendableMessageError, buildSubmitSms } from '../outbound/submit-sm.js';
 import type { SubmitSmOptions } from '../outbound/submit-sm.js';
 import type { SmppCache } from '../state/cache.js';
 import { StoppingError, publishUntilConfirmed } from './publish.js';
 import type { SubmitTracker } from './submit-tracker.js';
+import type { BindLease } from './bind-pool.js';
+import type { SubmitFields } from '../../session/smpp-client.js';
 
 export interface OutboundProcessorOptions {
-  client: SmppClient;
+  /** The binds a message may go on; all parts of one message go on the one it is lent. */
+  binds: BindPool;
   bus: MessageBus;
   cache: SmppCache;
   /** Concatenation references come from the sequencer, so processes sharing it never collide. */
@@ -36,6 +40,36 @@ export interface OutboundProcessorOptions {
 }
 
 /**
+ * Where the processor notes that a message's final event (ack or nack) went out, so that a
+ * redelivery of it (the process died, or the bus connection went, between the event and the
+ * AMQP ack) is acked without a second submit and a second event. Kept in the SMPP cache (in
+ * Redis it outlives the process) beside the message ids, under a key no SMSC id normalises to.
+ */
+const finalEventKey = (messageId: string) => `final:${messageId}`;
+/**
+ * How long the note is kept: a delivery lost with its connection or process comes back at once
+ * to another consumer, or when the transport is restarted. One hour bounds the extra Redis keys
+ * to an hour's traffic; a message redelivered later than that would get a second event.
+ */
+const FINAL_EVENT_TTL_SECONDS = 3_600;
+
+/**
+ * Whether the delivery was lost with the bus connection (both buses' deliveries say so through
+ * `open`, which the OutboundDelivery interface does not carry): settling it would fail, and the
+ * broker is delivering it again.
+ */
+function isLost(delivery: OutboundDelivery): boolean {
+  return (delivery as { open?: unknown }).open === false;
+}
+
+interface SubmitOutcome {
+  /** The SMSC ids of the parts accepted. */
+  smscIds: string[];
+  /** The part that was refused, if one was. */
+  refused?: { command: string; status: number };
+}
+
+/**
  * One outbound vumi message → its submit_sm PDUs → exactly one ack or nack event, and only
  * once that event is confirmed by the broker is the AMQP delivery settled:
  *
@@ -48,7 +82,50 @@ export interface OutboundProcessorOptions {
  * | the connection went, or the transport is stopping | none | requeue |
  */
 export function createOutboundProcessor(options: OutboundProcessorOptions): OutboundHandler {
-  const { client, bus, cache, logger, signal } = options;
+  const { binds, bus, cache, logger, signal } = options;
+
+  /** Notes the final event; a failure only costs a possible duplicate should the message come back. */
+  const noteFinal = async (messageId: string, eventType: string) => {
+    try {
+      await cache.storeMessageId(finalEventKey(messageId), eventType, Math.min(options.messageIdTtlSeconds, FINAL_EVENT_TTL_SECONDS));
+    } catch (err) {
+      logger.warn({ message_id: messageId, err: (err as Error).message }, 'could not note the final event in the cache');
+    }
+  };
+
+  /**
+   * Publishes a message's final event (until confirmed, see publishUntilConfirmed) and notes it
+   * in the cache at the same time as each attempt, so that the note is there by the time the
+   * broker may have the event: a copy of the message redelivered after that (this process died
+   * before its AMQP ack) is acked without a second event. An attempt that certainly sent nothing
+   * takes its note back. Left: a process killed between the note and the publish leaving loses
+   * the event (a fraction of a millisecond); one killed between the publish and the note (bus
+   * down at the attempt) may send a second.
+   */
+  const publishFinal = async (event: VumiEvent, messageId: string, log: Logger, what: string) => {
+    await publishUntilConfirmed(
+      async () => {
+        // With the bus down the publish would wait for it with the note already made, and a
+        // process killed meanwhile would lose the event: then the note follows the confirm.
+        const noting = bus.connected ? noteFinal(messageId, event.event_type) : undefined;
+        try {
+          await bus.publishEvent(event);
+        } catch (err) {
+          if (noting !== undefined) {
+            await noting;
+            if (err instanceof BusPublishError && !err.maybePublished) {
+              await cache.deleteMessageId(finalEventKey(messageId)).catch(() => undefined);
+            }
+          }
+          throw err;
+        }
+        await (noting ?? noteFinal(messageId, event.event_type));
+      },
+      signal,
+      log,
+      what,
+    );
+  };
 
   const nack = async (delivery: OutboundDelivery, messageId: string | undefined, reason: string, metadata: Record<string, unknown> = {}) => {
     if (messageId !== undefined) {
@@ -59,7 +136,7 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
         nack_reason: reason,
         transport_metadata: metadata,
       });
-      await publishUntilConfirmed(() => bus.publishEvent(event), signal, logger, `the nack for ${messageId}`);
+      await publishFinal(event, messageId, logger, `the nack for ${messageId}`);
     }
   };
 
@@ -67,10 +144,50 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
     const log = logger.child({ message_id: message.message_id });
     const ussd = ussdSubmitFields(message, options.ussd);
     const pdus = await buildSubmitSms(message, options.submit, () => options.sequencer.next(), ussd ?? {});
+    // Waits for a bind that can take it (none bound: until one is; all full: until one has room).
+    // The bind is given back once the SMSC has answered, before the event is published.
+    const lease = await binds.acquire(signal);
+    let outcome: SubmitOutcome;
+    try {
+      if (isLost(delivery)) {
+        // Lost with the bus connection while it waited: the broker has already handed it out again.
+        log.info('delivery lost with the bus connection while waiting for a bind; not sent');
+        return;
+      }
+      outcome = await submitAll(lease.client, message, pdus);
+    } finally {
+      lease.release();
+    }
+    if (outcome.refused !== undefined) {
+      const { status, command } = outcome.refused;
+      const { smscIds } = outcome;
+      log.info({ command, status: commandStatusName(status), part: smscIds.length + 1, parts: pdus.length, bind: lease.index }, 'submit refused');
+      await nack(delivery, message.message_id, nackReason(status), {
+        smpp_command_status: commandStatusName(status),
+        smpp_command_status_code: status,
+        ...(smscIds.length > 0 && { smpp_message_ids: smscIds }),
+      });
+      await delivery.ack();
+      return;
+    }
+    const smscIds = outcome.smscIds;
+    const ack = createEvent({
+      user_message_id: message.message_id,
+      event_type: 'ack',
+      // As vumi2: the vumi id. The SMSC's ids are in transport_metadata.
+      sent_message_id: message.message_id,
+      transport_metadata: { smpp_message_id: smscIds[0] ?? null, smpp_message_ids: smscIds },
+    });
+    await publishFinal(ack, message.message_id, log, 'the ack');
+    await delivery.ack();
+  };
+
+  /** Every part on one bind, in order, until one is refused. */
+  const submitAll = async (client: BindLease['client'], message: VumiMessage, pdus: readonly SubmitFields[]): Promise<SubmitOutcome> => {
     const smscIds: string[] = [];
     for (const pdu of pdus) {
-      // A submit before the first bind (or between binds) waits for the session.
-      await client.whenBound(Infinity, signal);
+      // Should the bind go down between parts, the submit fails with NotBoundError and the
+      // whole message goes back to the queue.
       const resp = await options.tracker.track(
         client.submit(pdu).then(async (r) => {
           // Correlation is written before a receipt can be looked for, the next part goes, or the ack.
@@ -81,40 +198,24 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
         }),
       );
       if (resp.command === 'generic_nack' || resp.command_status !== 0) {
-        const status = resp.command_status;
-        log.info({ command: resp.command, status: commandStatusName(status), part: smscIds.length + 1, parts: pdus.length }, 'submit refused');
-        await nack(delivery, message.message_id, nackReason(status), {
-          smpp_command_status: commandStatusName(status),
-          smpp_command_status_code: status,
-          ...(smscIds.length > 0 && { smpp_message_ids: smscIds }),
-        });
-        await delivery.ack();
-        return;
+        return { smscIds, refused: { command: resp.command, status: resp.command_status } };
       }
       smscIds.push(resp.message_id);
     }
-    const ack = createEvent({
-      user_message_id: message.message_id,
-      event_type: 'ack',
-      // As vumi2: the vumi id. The SMSC's ids are in transport_metadata.
-      sent_message_id: message.message_id,
-      transport_metadata: { smpp_message_id: smscIds[0] ?? null, smpp_message_ids: smscIds },
-    });
-    await publishUntilConfirmed(() => bus.publishEvent(ack), signal, log, 'the ack');
-    await delivery.ack();
+    return { smscIds };
   };
 
-  return async (delivery) => {
-    let message: VumiMessage;
-    try {
-      message = parseMessage(delivery.body);
-    } catch (err) {
-      if (!(err instanceof InvalidMessageError)) throw err;
-      logger.warn({ err: err.message, message_id: err.message_id }, 'outbound message refused');
-      await nack(delivery, err.message_id, err.message);
-      await delivery.reject();
-      return;
+  const handle = async (message: VumiMessage, delivery: OutboundDelivery, hadCopy: boolean): Promise<void> => {
+    if (delivery.redelivered || hadCopy) {
+      // Handled before? Its final event went out; the AMQP ack did not.
+      const done = await cache.getMessageId(finalEventKey(message.message_id)).catch(() => undefined);
+      if (done !== undefined) {
+        logger.info({ message_id: message.message_id, event_type: done }, 'redelivered message already has its final event; acked without sending it again');
+        await delivery.ack();
+        return;
+      }
     }
+    if (isLost(delivery)) return;
     try {
       await send(message, delivery);
     } catch (err) {
@@ -132,6 +233,38 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
       } else {
         throw err;
       }
+    }
+  };
+
+  /** Messages being handled, by message_id: the promise ends when that copy is done with. */
+  const inProgress = new Map<string, Promise<void>>();
+
+  return async (delivery) => {
+    let message: VumiMessage;
+    try {
+      message = parseMessage(delivery.body);
+    } catch (err) {
+      if (!(err instanceof InvalidMessageError)) throw err;
+      logger.warn({ err: err.message, message_id: err.message_id }, 'outbound message refused');
+      await nack(delivery, err.message_id, err.message);
+      await delivery.reject();
+      return;
+    }
+    // Another copy of this message in hand here (its delivery lost with the bus connection, the
+    // broker's redelivery already back): this one waits for it to finish, then looks whether it
+    // ended with an event.
+    const id = message.message_id;
+    const earlier = inProgress.get(id);
+    const mine = (earlier ?? Promise.resolve()).then(() => handle(message, delivery, earlier !== undefined));
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    inProgress.set(id, settled);
+    try {
+      await mine;
+    } finally {
+      if (inProgress.get(id) === settled) inProgress.delete(id);
     }
   };
 }

@@ -12,7 +12,9 @@ export class StoppingError extends Error {
 /**
  * Publishes until the broker confirms. Used for events about messages the SMSC has already
  * taken: losing such an event loses the sender's only news of the message, while a retry that
- * turns out to be a second copy costs a duplicate event. Gives up only when `signal` aborts.
+ * turns out to be a second copy costs a duplicate event. Gives up only when `signal` aborts; an
+ * aborted signal still gets one attempt (the SMSC has the message: an event that can go out
+ * now saves a resend after the redelivery).
  */
 export async function publishUntilConfirmed(
   publish: () => Promise<void>,
@@ -21,8 +23,8 @@ export async function publishUntilConfirmed(
   what: string,
 ): Promise<void> {
   let delay = 250;
-  for (;;) {
-    if (signal.aborted) throw new StoppingError();
+  for (let attempt = 0; ; attempt++) {
+    if (signal.aborted && attempt > 0) throw new StoppingError();
     try {
       await publish();
       return;
