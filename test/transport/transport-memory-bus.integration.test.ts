@@ -11,6 +11,7 @@ import { createSimulator } from '../../src/simulator/simulator.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
 import type { SimulatorOptions } from '../../src/simulator/options.js';
 import { MemoryBus } from '../../src/transport/bus/memory-bus.js';
+import { MemorySmppCache } from '../../src/transport/state/memory-cache.js';
 import { resolveTransportConfig } from '../../src/transport/config.js';
 import { createMessage } from '../../src/transport/messages.js';
 import { SmppTransport } from '../../src/transport/transport.js';
@@ -24,7 +25,7 @@ interface World {
 }
 let world: World | undefined;
 
-async function start(config: Record<string, unknown> = {}, simOptions: SimulatorOptions = {}): Promise<World> {
+async function start(config: Record<string, unknown> = {}, simOptions: SimulatorOptions = {}, parts: { cache?: MemorySmppCache } = {}): Promise<World> {
   const sim = createSimulator({
     port: 0,
     http_port: null,
@@ -36,7 +37,7 @@ async function start(config: Record<string, unknown> = {}, simOptions: Simulator
   const { port } = await sim.start();
   const bus = new MemoryBus({ logger: silent });
   const { config: resolved } = resolveTransportConfig({ file: { transport_name: 'mem', host: '127.0.0.1', port, bus: 'memory', ...config } });
-  const transport = new SmppTransport(resolved, { bus, logger: silent });
+  const transport = new SmppTransport(resolved, { bus, logger: silent, ...parts });
   world = { sim, bus, transport };
   await transport.start();
   await transport.client.whenBound(10_000);
@@ -101,6 +102,25 @@ describe('the transport on the in-memory bus', () => {
     const events = await w.bus.waitForEvents(2, 5_000);
     expect(events.map((e) => e.event_type).sort()).toEqual(['ack', 'delivery_report']);
     expect(events.every((e) => e.user_message_id === msg.message_id)).toBe(true);
+  });
+
+  it('acks a message the SMSC accepted even when the cache cannot store its id', async () => {
+    const cache = new MemorySmppCache();
+    const store = cache.storeMessageId.bind(cache);
+    let failures = 0;
+    cache.storeMessageId = (key, vumiId, ttl) => {
+      // The correlation write fails (Redis away); the final-event note still works.
+      if (!key.startsWith('final:')) {
+        failures++;
+        return Promise.reject(new Error('Redis is away'));
+      }
+      return store(key, vumiId, ttl);
+    };
+    const w = await start({}, {}, { cache });
+    const msg = outbound();
+    expect(await w.bus.publishOutbound(msg)).toBe('ack');
+    expect(w.bus.events.map((e) => e.event_type)).toEqual(['ack']);
+    expect(failures).toBe(4);
   });
 
   it('a message whose response never comes is nacked as an unknown outcome, not a failure', async () => {

@@ -182,6 +182,27 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
     await delivery.ack();
   };
 
+  /**
+   * The SMSC has the message by now: a failing cache (Redis away for a moment) must not turn
+   * that into a lost message with no event. A few tries, then the ack goes out anyway and only
+   * the receipts of this part will find nothing to match.
+   */
+  const storeCorrelation = async (smscId: string, vumiId: string): Promise<void> => {
+    const key = submitMessageIdKey(smscId, options.messageIdProfile);
+    for (const delay of [100, 400, 1_000, undefined]) {
+      try {
+        await cache.storeMessageId(key, vumiId, options.messageIdTtlSeconds);
+        return;
+      } catch (err) {
+        if (delay === undefined) {
+          logger.error({ err: (err as Error).message, smsc_message_id: smscId, message_id: vumiId }, 'could not store the SMSC message id: its receipts will not be matched');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  };
+
   /** Every part on one bind, in order, until one is refused. */
   const submitAll = async (client: BindLease['client'], message: VumiMessage, pdus: readonly SubmitFields[]): Promise<SubmitOutcome> => {
     const smscIds: string[] = [];
@@ -191,9 +212,7 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
       const resp = await options.tracker.track(
         client.submit(pdu).then(async (r) => {
           // Correlation is written before a receipt can be looked for, the next part goes, or the ack.
-          if (r.command === 'submit_sm_resp' && r.command_status === 0) {
-            await cache.storeMessageId(submitMessageIdKey(r.message_id, options.messageIdProfile), message.message_id, options.messageIdTtlSeconds);
-          }
+          if (r.command === 'submit_sm_resp' && r.command_status === 0) await storeCorrelation(r.message_id, message.message_id);
           return r;
         }),
       );

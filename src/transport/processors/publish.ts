@@ -33,11 +33,16 @@ export async function publishUntilConfirmed(
       logger.warn({ err: err.message, reason: err.reason }, `publishing ${what} failed; retrying in ${delay} ms`);
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, delay);
-      signal.addEventListener('abort', () => {
+      // One listener per wait, removed when the wait ends: the signal is the whole transport's.
+      const onAbort = () => {
         clearTimeout(timer);
         resolve();
-      }, { once: true });
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, delay);
+      signal.addEventListener('abort', onAbort, { once: true });
     });
     delay = Math.min(delay * 2, 5_000);
   }
