@@ -148,6 +148,7 @@ export class SmppTransport {
       logger: this.logger.child({ component: 'outbound' }),
       signal: this.aborting.signal,
       tracker: this.tracker,
+      vumi2Metadata: config.vumi2_metadata,
     });
     this.handler = (delivery) => {
       const run = process(delivery);

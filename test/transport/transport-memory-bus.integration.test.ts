@@ -123,6 +123,12 @@ describe('the transport on the in-memory bus', () => {
     expect(failures).toBe(4);
   });
 
+  it('with vumi2_metadata, events carry vumi2’s empty transport_metadata', async () => {
+    const w = await start({ vumi2_metadata: true });
+    await w.bus.publishOutbound(outbound());
+    expect(w.bus.events.map((e) => [e.event_type, e.transport_metadata])).toEqual([['ack', {}]]);
+  });
+
   it('a message whose response never comes is nacked as an unknown outcome, not a failure', async () => {
     const w = await start({ smpp_response_timeout: 0.3 }, { faults: { drop_response_rate: 1 } });
     const msg = outbound();

@@ -37,6 +37,8 @@ export interface OutboundProcessorOptions {
   signal: AbortSignal;
   /** Shared with the inbound processor, so a receipt that overtakes its submit_sm_resp waits for it. */
   tracker: SubmitTracker;
+  /** Events with vumi2's empty transport_metadata instead of the SMSC ids and statuses. */
+  vumi2Metadata?: boolean;
 }
 
 /**
@@ -134,7 +136,7 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
         event_type: 'nack',
         sent_message_id: messageId,
         nack_reason: reason,
-        transport_metadata: metadata,
+        transport_metadata: options.vumi2Metadata ? {} : metadata,
       });
       await publishFinal(event, messageId, logger, `the nack for ${messageId}`);
     }
@@ -176,7 +178,7 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
       event_type: 'ack',
       // As vumi2: the vumi id. The SMSC's ids are in transport_metadata.
       sent_message_id: message.message_id,
-      transport_metadata: { smpp_message_id: smscIds[0] ?? null, smpp_message_ids: smscIds },
+      transport_metadata: options.vumi2Metadata ? {} : { smpp_message_id: smscIds[0] ?? null, smpp_message_ids: smscIds },
     });
     await publishFinal(ack, message.message_id, log, 'the ack');
     await delivery.ack();
