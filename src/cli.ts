@@ -99,7 +99,7 @@ program
   .option('--host <host>', 'SMSC host')
   .option('--port <port>', 'SMSC port', port)
   .option('--system-id <id>', 'system_id to bind with')
-  .option('--password <password>', 'password (prefer the SMPP_PASSWORD environment variable: argv is visible to other users)')
+  .option('--password <password>', 'password (prefer the SMPP_TRANSPORT_PASSWORD environment variable, as run reads it: argv is visible to other users)')
   .option('--bind-type <type>', `one of ${BIND_TYPES.join(', ')}`)
   .option('--tls', 'connect with TLS')
   .option('--inspect <target>', 'watch the statechart: sky (Stately, needs internet), log (offline), or ws://host:port', inspectOption)
@@ -119,7 +119,7 @@ program
       try {
         const fromFile = flags.config ? ((await readConfigFile(flags.config)) ?? {}) : {};
         if (typeof fromFile !== 'object' || Array.isArray(fromFile)) fail(`config file ${flags.config}: expected a mapping`);
-        const password = flags.password ?? process.env.SMPP_PASSWORD;
+        const password = flags.password ?? process.env.SMPP_TRANSPORT_PASSWORD ?? process.env.SMPP_PASSWORD;
         const input = {
           ...(fromFile as SessionConfigInput),
           ...(flags.host !== undefined && { host: flags.host }),
