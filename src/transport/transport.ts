@@ -10,7 +10,10 @@ import { withTimeout } from './bus/bus.js';
 import { MemoryBus } from './bus/memory-bus.js';
 import { bindConfigsOf, redactedTransportConfig, registeredDeliveryOctet } from './config.js';
 import type { TransportConfig } from './config.js';
+import { HealthServer } from './http/health-server.js';
+import type { HealthReport, HealthSource } from './http/health-server.js';
 import type { InboundOptions } from './inbound/index.js';
+import { TransportMetrics, bindStateOf } from './metrics.js';
 import type { SubmitSmOptions } from './outbound/submit-sm.js';
 import { BindPool } from './processors/bind-pool.js';
 import { createInboundProcessor } from './processors/inbound-processor.js';
@@ -29,6 +32,8 @@ export interface TransportParts {
   sequencer?: Sequencer;
   logger?: Logger;
   inspect?: InspectOption;
+  /** Node's process metrics in the transport's registry (default: when `http_bind` is set). */
+  defaultMetrics?: boolean;
 }
 
 /** How long a consumer that could not be started waits before trying again, in ms. */
@@ -50,6 +55,10 @@ export class SmppTransport {
   /** One client per bind, in the order of `binds`. */
   readonly clients: readonly SmppClient[];
   readonly pool: BindPool;
+  /** The Prometheus metrics, in a registry of this transport's own (`metrics.registry`). */
+  readonly metrics: TransportMetrics;
+  private http: HealthServer | undefined;
+  private readonly bindSystemIds: readonly string[];
   private readonly cache: SmppCache;
   private readonly sequencer: Sequencer;
   private readonly redis: RedisConnection | undefined;
@@ -111,6 +120,24 @@ export class SmppTransport {
       unparsedReceipts: dr.unparsed_receipts,
       multipartScope: config.system_id,
     };
+    const bindConfigs = bindConfigsOf(config);
+    this.clients = bindConfigs.map(
+      (session, i) =>
+        new SmppClient({
+          ...session,
+          logger: this.logger.child(bindConfigs.length > 1 ? { component: 'smpp', bind: i } : { component: 'smpp' }),
+          sequencer: this.sequencer,
+          // The processor is made below (it records into the metrics, which follow these clients).
+          handlers: { inbound: (pdu) => inboundHandler(pdu, i) },
+          ...(parts.inspect !== undefined && { inspect: parts.inspect }),
+        }),
+    );
+    this.pool = new BindPool(this.clients.map((client, i) => ({ client, bindType: bindConfigs[i]!.bind_type })));
+    this.bindSystemIds = bindConfigs.map((c) => c.system_id);
+    this.metrics = new TransportMetrics(
+      this.clients.map((client, i) => ({ client, bindType: bindConfigs[i]!.bind_type, systemId: bindConfigs[i]!.system_id })),
+      { defaultMetrics: parts.defaultMetrics ?? config.http_bind !== null },
+    );
     // One inbound processor for every bind: a receipt finds its message whichever bind (or
     // process, with the Redis cache) sent it.
     const inboundHandler = createInboundProcessor({
@@ -123,19 +150,8 @@ export class SmppTransport {
       vumi2Metadata: config.vumi2_metadata,
       tracker: this.tracker,
       logger: this.logger.child({ component: 'inbound' }),
+      metrics: this.metrics,
     });
-    const bindConfigs = bindConfigsOf(config);
-    this.clients = bindConfigs.map(
-      (session, i) =>
-        new SmppClient({
-          ...session,
-          logger: this.logger.child(bindConfigs.length > 1 ? { component: 'smpp', bind: i } : { component: 'smpp' }),
-          sequencer: this.sequencer,
-          handlers: { inbound: inboundHandler },
-          ...(parts.inspect !== undefined && { inspect: parts.inspect }),
-        }),
-    );
-    this.pool = new BindPool(this.clients.map((client, i) => ({ client, bindType: bindConfigs[i]!.bind_type })));
 
     const process = createOutboundProcessor({
       binds: this.pool,
@@ -149,6 +165,7 @@ export class SmppTransport {
       signal: this.aborting.signal,
       tracker: this.tracker,
       vumi2Metadata: config.vumi2_metadata,
+      metrics: this.metrics,
     });
     this.handler = (delivery) => {
       const run = process(delivery);
@@ -174,6 +191,39 @@ export class SmppTransport {
   /** Whether the outbound consumer is running (some bind can transmit, and not stopping). */
   get isConsuming(): boolean {
     return this.consuming;
+  }
+
+  /**
+   * What `GET /health` answers: ok when the bus is connected and at least one bind is bound,
+   * with each bind's state (nothing from the configuration but bind_type and system_id).
+   */
+  health(): HealthReport {
+    const binds = this.clients.map((client, i) => {
+      const window = client.runtime.window;
+      const { reason, attempt } = client.actor.getSnapshot().context;
+      return {
+        bind: i,
+        bind_type: this.pool.binds[i]!.bindType,
+        system_id: this.bindSystemIds[i] ?? '',
+        // Not started yet (the bus is connecting): its snapshot would already say `connecting`.
+        state: this.clientsStarted ? bindStateOf(client) : ('disconnected' as const),
+        reason,
+        attempt,
+        in_flight: window.inFlight,
+        window_size: window.size,
+        paused: window.paused,
+      };
+    });
+    const connected = this.bus.connected;
+    return { health: connected && binds.some((b) => b.state === 'bound') ? 'ok' : 'down', bus: { connected }, binds };
+  }
+
+  /**
+   * Where the HTTP server (`http_bind`) listens, with the actual port (`127.0.0.1:41234`,
+   * `[::]:8000`, `unix:/path`); undefined when it is not listening.
+   */
+  get httpAddress(): string | undefined {
+    return this.http?.address;
   }
 
   /** Resolves once every bind is bound; rejects after `timeoutMs`. */
@@ -209,11 +259,23 @@ export class SmppTransport {
 
   private async doStart(): Promise<void> {
     this.logger.info({ config: redactedTransportConfig(this.config), binds: this.clients.length }, 'starting');
+    if (this.config.http_bind !== null) {
+      // First, so that /health says "down" (rather than nothing) while the rest starts.
+      const source: HealthSource = {
+        health: () => this.health(),
+        metrics: () => this.metrics.metrics(),
+        metricsContentType: this.metrics.contentType,
+      };
+      const http = new HealthServer(source, this.logger.child({ component: 'http' }));
+      await http.listen(this.config.http_bind);
+      this.http = http;
+    }
     await this.redis?.connect();
     await this.bus.start();
     if (this.stopping) return;
     this.clientsStarted = true;
     for (const client of this.clients) client.start();
+    this.metrics.watch();
     this.pool.on('transmit', (canTransmit) => {
       this.logger.info({ in_hand: this.active.size }, canTransmit ? 'a bind can transmit: consuming outbound messages' : 'no bind can transmit: outbound consumption paused');
       this.kickFlow();
@@ -304,12 +366,14 @@ export class SmppTransport {
       );
     }
     this.pool.unwatch();
+    this.metrics.unwatch();
     await settleWithin([...this.active], 10_000);
     await withTimeout(consumerStopped, 10_000, () => new Error('the outbound consumer did not stop')).catch((err: unknown) => this.logger.warn({ err }, 'stopping'));
     if (this.flow !== undefined) await settleWithin([this.flow], 5_000);
     await this.bus.close();
     await this.cache.close();
     await this.redis?.close();
+    await this.http?.close().catch((err: unknown) => this.logger.warn({ err }, 'closing the HTTP server'));
     this.logger.info('stopped');
   }
 }

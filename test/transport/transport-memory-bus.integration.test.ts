@@ -12,6 +12,8 @@ import type { Simulator } from '../../src/simulator/simulator.js';
 import type { SimulatorOptions } from '../../src/simulator/options.js';
 import { MemoryBus } from '../../src/transport/bus/memory-bus.js';
 import { MemorySmppCache } from '../../src/transport/state/memory-cache.js';
+import { InMemorySequencer } from '../../src/session/sequencer.js';
+import type { Sequencer } from '../../src/session/sequencer.js';
 import { resolveTransportConfig } from '../../src/transport/config.js';
 import { createMessage } from '../../src/transport/messages.js';
 import { SmppTransport } from '../../src/transport/transport.js';
@@ -25,7 +27,11 @@ interface World {
 }
 let world: World | undefined;
 
-async function start(config: Record<string, unknown> = {}, simOptions: SimulatorOptions = {}, parts: { cache?: MemorySmppCache } = {}): Promise<World> {
+async function start(
+  config: Record<string, unknown> = {},
+  simOptions: SimulatorOptions = {},
+  parts: { cache?: MemorySmppCache; sequencer?: Sequencer } = {},
+): Promise<World> {
   const sim = createSimulator({
     port: 0,
     http_port: null,
@@ -121,6 +127,24 @@ describe('the transport on the in-memory bus', () => {
     expect(await w.bus.publishOutbound(msg)).toBe('ack');
     expect(w.bus.events.map((e) => e.event_type)).toEqual(['ack']);
     expect(failures).toBe(4);
+  });
+
+  it('nacks a message that fails unexpectedly instead of dropping it in silence', async () => {
+    const inner = new InMemorySequencer();
+    let broken = false;
+    // A sequencer that breaks in a way nothing expects, once the bind is up.
+    const sequencer = {
+      next: () => {
+        if (broken) throw new TypeError('sequencer exploded');
+        return inner.next();
+      },
+    };
+    const w = await start({}, {}, { sequencer });
+    broken = true;
+    const msg = outbound();
+    expect(await w.bus.publishOutbound(msg)).toBe('reject');
+    expect(w.bus.events).toMatchObject([{ event_type: 'nack', user_message_id: msg.message_id }]);
+    expect(w.bus.events[0]?.nack_reason).toMatch(/^transport error: sequencer exploded/);
   });
 
   it('with vumi2_metadata, events carry vumi2’s empty transport_metadata', async () => {

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import { CommandStatus } from '../../pdu/command-status.js';
-import type { InboundHandler, InboundMessage } from '../../session/runtime.js';
+import type { InboundMessage } from '../../session/runtime.js';
 import type { MessageBus } from '../bus/bus.js';
 import { classifyInbound, deliveryReportEvent, inboundMessage, reassembleMultipart, receiptMessageIdKey } from '../inbound/index.js';
 import type { DeliveryReport, InboundOptions, MessageIdProfile } from '../inbound/index.js';
 import type { SmppCache } from '../state/cache.js';
 import type { SubmitTracker } from './submit-tracker.js';
+import type { MetricsRecorder } from '../metrics.js';
 
 export interface InboundProcessorOptions {
   bus: MessageBus;
@@ -26,7 +27,15 @@ export interface InboundProcessorOptions {
   /** Publishes give up after this long, so the SMSC hears "try again" instead of waiting. */
   publishTimeoutMs?: number;
   logger: Logger;
+  /** Records receipts and MO messages (see TransportMetrics). */
+  metrics?: MetricsRecorder;
 }
+
+/**
+ * An InboundHandler that may be told which of the transport's binds the PDU came on (for the
+ * metrics): the transport hands each session `(pdu) => processor(pdu, index)`.
+ */
+export type InboundProcessor = (message: InboundMessage, bind?: number) => Promise<number>;
 
 const RETRY_LATER = CommandStatus.ESME_RX_T_APPN;
 
@@ -36,8 +45,8 @@ const RETRY_LATER = CommandStatus.ESME_RX_T_APPN;
  * confirmed by the broker, or (a part of a long message) stored in the cache. While the bus is
  * down it hears ESME_RX_T_APPN and sends the PDU again later, so nothing is lost.
  */
-export function createInboundProcessor(options: InboundProcessorOptions): InboundHandler {
-  const { bus, cache, logger } = options;
+export function createInboundProcessor(options: InboundProcessorOptions): InboundProcessor {
+  const { bus, cache, logger, metrics } = options;
   const publishOptions = { timeoutMs: options.publishTimeoutMs ?? 5_000 };
   const raceMs = options.receiptRaceMs ?? 200;
 
@@ -51,24 +60,26 @@ export function createInboundProcessor(options: InboundProcessorOptions): Inboun
     return cache.getMessageId(key);
   };
 
-  const onReceipt = async (report: DeliveryReport): Promise<number> => {
+  const onReceipt = async (report: DeliveryReport, bind: number | undefined): Promise<number> => {
     const vumiId = await lookUp(report);
     if (vumiId === undefined) {
       logger.warn(
         { smsc_message_id: report.smsc_message_id, stat: report.stat },
         `Unable to find message ID ${report.smsc_message_id} in SMPP cache, not sending status update ${report.stat}`,
       );
+      metrics?.receiptUnmatched(bind);
       // Answered all the same: an SMSC that hears an error sends the receipt again, for ever.
       return CommandStatus.ESME_ROK;
     }
     const event = deliveryReportEvent(report, vumiId, { metadata: options.vumi2Metadata ? 'vumi2' : 'full' });
     await bus.publishEvent(event, publishOptions);
+    metrics?.receipt(bind, report.delivery_status);
     // A final receipt ends the mapping; an intermediate one (ENROUTE, …) must leave it for the next.
     if (report.final) await cache.deleteMessageId(receiptMessageIdKey(report.smsc_message_id, options.messageIdProfile));
     return CommandStatus.ESME_ROK;
   };
 
-  return async (pdu: InboundMessage): Promise<number> => {
+  return async (pdu: InboundMessage, bind?: number): Promise<number> => {
     // Nothing can be made safe while the bus is down: have the SMSC try again later.
     if (!bus.connected) return RETRY_LATER;
     const plan = classifyInbound(pdu, options.inbound);
@@ -76,7 +87,7 @@ export function createInboundProcessor(options: InboundProcessorOptions): Inboun
     try {
       switch (plan.kind) {
         case 'delivery_report':
-          return await onReceipt(plan.report);
+          return await onReceipt(plan.report, bind);
         case 'unparsed_receipt':
           logger.warn(plan.warning);
           return CommandStatus.ESME_ROK;
@@ -90,6 +101,7 @@ export function createInboundProcessor(options: InboundProcessorOptions): Inboun
             ...(plan.ussd !== undefined && { ussd: plan.ussd }),
           });
           await bus.publishInbound(message, publishOptions);
+          metrics?.mo(bind);
           return CommandStatus.ESME_ROK;
         }
         case 'part': {
@@ -114,6 +126,7 @@ export function createInboundProcessor(options: InboundProcessorOptions): Inboun
             );
             throw err;
           }
+          metrics?.mo(bind);
           return CommandStatus.ESME_ROK;
         }
       }

@@ -4,7 +4,7 @@ import { commandStatusName } from '../../pdu/command-status.js';
 import { ConnectionLostError, NotBoundError, ResponseTimeoutError } from '../../session/errors.js';
 import type { Sequencer } from '../../session/sequencer.js';
 import type { BindPool } from './bind-pool.js';
-import { BusPublishError } from '../bus/bus.js';
+import { BusPublishError, DeliveryLostError } from '../bus/bus.js';
 import type { MessageBus, OutboundDelivery, OutboundHandler } from '../bus/bus.js';
 import { submitMessageIdKey } from '../inbound/message-id.js';
 import type { MessageIdProfile } from '../inbound/message-id.js';
@@ -20,6 +20,7 @@ import { StoppingError, publishUntilConfirmed } from './publish.js';
 import type { SubmitTracker } from './submit-tracker.js';
 import type { BindLease } from './bind-pool.js';
 import type { SubmitFields } from '../../session/smpp-client.js';
+import type { MetricsRecorder, SubmitErrorKind } from '../metrics.js';
 
 export interface OutboundProcessorOptions {
   /** The binds a message may go on; all parts of one message go on the one it is lent. */
@@ -39,6 +40,8 @@ export interface OutboundProcessorOptions {
   tracker: SubmitTracker;
   /** Events with vumi2's empty transport_metadata instead of the SMSC ids and statuses. */
   vumi2Metadata?: boolean;
+  /** Records submit outcomes, latencies and final events (see TransportMetrics). */
+  metrics?: MetricsRecorder;
 }
 
 /**
@@ -64,6 +67,14 @@ function isLost(delivery: OutboundDelivery): boolean {
   return (delivery as { open?: unknown }).open === false;
 }
 
+/** How a submit with no answer ended, for the metrics. */
+function submitErrorKind(err: unknown): SubmitErrorKind {
+  if (err instanceof ResponseTimeoutError) return 'response_timeout';
+  if (err instanceof ConnectionLostError) return 'connection_lost';
+  if (err instanceof NotBoundError) return 'not_bound';
+  return 'other';
+}
+
 interface SubmitOutcome {
   /** The SMSC ids of the parts accepted. */
   smscIds: string[];
@@ -84,7 +95,7 @@ interface SubmitOutcome {
  * | the connection went, or the transport is stopping | none | requeue |
  */
 export function createOutboundProcessor(options: OutboundProcessorOptions): OutboundHandler {
-  const { binds, bus, cache, logger, signal } = options;
+  const { binds, bus, cache, logger, signal, metrics } = options;
 
   /** Notes the final event; a failure only costs a possible duplicate should the message come back. */
   const noteFinal = async (messageId: string, eventType: string) => {
@@ -122,6 +133,7 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
           throw err;
         }
         await (noting ?? noteFinal(messageId, event.event_type));
+        if (event.event_type === 'ack' || event.event_type === 'nack') metrics?.event(event.event_type);
       },
       signal,
       log,
@@ -156,7 +168,7 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
         log.info('delivery lost with the bus connection while waiting for a bind; not sent');
         return;
       }
-      outcome = await submitAll(lease.client, message, pdus);
+      outcome = await submitAll(lease, message, pdus);
     } finally {
       lease.release();
     }
@@ -206,13 +218,27 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
   };
 
   /** Every part on one bind, in order, until one is refused. */
-  const submitAll = async (client: BindLease['client'], message: VumiMessage, pdus: readonly SubmitFields[]): Promise<SubmitOutcome> => {
+  const submitAll = async ({ client, index }: BindLease, message: VumiMessage, pdus: readonly SubmitFields[]): Promise<SubmitOutcome> => {
     const smscIds: string[] = [];
     for (const pdu of pdus) {
       // Should the bind go down between parts, the submit fails with NotBoundError and the
       // whole message goes back to the queue.
+      const started = performance.now();
+      const submitted =
+        metrics === undefined
+          ? client.submit(pdu)
+          : client.submit(pdu).then(
+              (r) => {
+                metrics.submitResult(index, commandStatusName(r.command_status), performance.now() - started);
+                return r;
+              },
+              (err: unknown) => {
+                metrics.submitError(index, submitErrorKind(err));
+                throw err;
+              },
+            );
       const resp = await options.tracker.track(
-        client.submit(pdu).then(async (r) => {
+        submitted.then(async (r) => {
           // Correlation is written before a receipt can be looked for, the next part goes, or the ack.
           if (r.command === 'submit_sm_resp' && r.command_status === 0) await storeCorrelation(r.message_id, message.message_id);
           return r;
@@ -251,8 +277,15 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
       } else if (err instanceof ConnectionLostError || err instanceof NotBoundError || err instanceof StoppingError || signal.aborted) {
         logger.info({ message_id: message.message_id, err: (err as Error).message }, 'outbound message returned to the queue');
         await delivery.requeue();
+      } else if (err instanceof DeliveryLostError) {
+        // The bus connection went with this delivery in hand: the broker sends a copy, which the
+        // final-event note and the copy bookkeeping above take care of.
+        logger.info({ message_id: message.message_id }, 'delivery lost with the bus connection; the broker redelivers it');
       } else {
-        throw err;
+        // A bug or an unforeseen failure: the sender still hears of it, and the queue moves on.
+        logger.error({ message_id: message.message_id, err }, 'outbound message failed unexpectedly: nacked');
+        await nack(delivery, message.message_id, `transport error: ${err instanceof Error ? err.message : String(err)}`, { smpp_outcome: 'error' });
+        await delivery.reject();
       }
     }
   };
