@@ -1,0 +1,197 @@
+/**
+ * The RabbitMQ side of `npm run bench:e2e`: a publisher that keeps a fixed number of confirmed,
+ * persistent publishes in flight; the raw bus measurement (publish → consume + ack of the same
+ * messages on a plain queue: the ceiling); and a lean "vumi application" reading
+ * `<name>.event`, which notes when each ack arrives.
+ */
+import { Connection } from 'rabbitmq-client';
+import type { Consumer, Publisher } from 'rabbitmq-client';
+
+export const VUMI_EXCHANGE = 'vumi';
+
+/** Publishes to the vumi exchange with confirms, at most `window` unconfirmed. */
+export class BusPublisher {
+  private readonly publisher: Publisher;
+
+  constructor(
+    readonly connection: Connection,
+    readonly window: number,
+  ) {
+    this.publisher = connection.createPublisher({ confirm: true });
+  }
+
+  send(routingKey: string, body: Buffer): Promise<void> {
+    return this.publisher.send({ exchange: VUMI_EXCHANGE, routingKey, durable: true }, body);
+  }
+
+  /** Publishes `bodies(i)` for i in [0, n), `window` in flight; `before(i)` runs just before each send. */
+  async all(routingKey: string, n: number, body: (i: number) => Buffer, before?: (i: number) => void): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < n) {
+        const i = next++;
+        before?.(i);
+        await this.send(routingKey, body(i));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.window, n) }, worker));
+  }
+
+  /**
+   * Publishes at `rate` per second for `n` messages (a tick every 10 ms sends what is due), not
+   * waiting for confirms before the next send; resolves once all are confirmed.
+   */
+  async paced(routingKey: string, n: number, rate: number, body: (i: number) => Buffer, before: (i: number) => void): Promise<void> {
+    const start = performance.now();
+    const pending: Promise<void>[] = [];
+    let sent = 0;
+    while (sent < n) {
+      const due = Math.min(n, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
+      for (; sent < due; sent++) {
+        before(sent);
+        pending.push(this.send(routingKey, body(sent)));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await Promise.all(pending);
+  }
+
+  close(): Promise<void> {
+    return this.publisher.close();
+  }
+}
+
+export async function declareQueue(connection: Connection, queue: string): Promise<void> {
+  await connection.exchangeDeclare({ exchange: VUMI_EXCHANGE, type: 'direct', durable: true });
+  await connection.queueDeclare({ queue, durable: true });
+  await connection.queueBind({ queue, exchange: VUMI_EXCHANGE, routingKey: queue });
+}
+
+/** Resolves when the consumer is ready; rejects on its first error before that (a bad declaration). */
+function ready(consumer: Consumer): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    consumer.once('ready', () => {
+      consumer.on('error', () => undefined);
+      resolve();
+    });
+    consumer.once('error', (err) => reject(err instanceof Error ? err : new Error(String(err))));
+  });
+}
+
+export interface RawResult {
+  messages: number;
+  seconds: number;
+  rate: number;
+}
+
+/**
+ * The ceiling: `n` persistent messages published with confirms (`publishWindow` in flight) to a
+ * durable queue, consumed and acked with prefetch `prefetch`, concurrently; first publish to last
+ * ack.
+ */
+export async function rawBus(url: string, queue: string, n: number, body: (i: number) => Buffer, publishWindow: number, prefetch: number): Promise<RawResult> {
+  const connection = new Connection({ url, connectionName: 'bench-e2e-raw' });
+  connection.on('error', () => undefined);
+  try {
+    await declareQueue(connection, queue);
+    await connection.queuePurge({ queue });
+    let consumed = 0;
+    let done: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const consumer = connection.createConsumer({ queue, queueOptions: { durable: true }, qos: { prefetchCount: prefetch }, concurrency: prefetch }, () => {
+      if (++consumed === n) done();
+    });
+    await ready(consumer);
+    const publisher = new BusPublisher(connection, publishWindow);
+    const start = performance.now();
+    await publisher.all(queue, n, body);
+    await finished;
+    const seconds = (performance.now() - start) / 1000;
+    await consumer.close();
+    await publisher.close();
+    return { messages: n, seconds, rate: n / seconds };
+  } finally {
+    await connection.queueDelete({ queue }).catch(() => undefined);
+    await connection.close();
+  }
+}
+
+/**
+ * The bus's own latency at a fixed rate: `n` messages published at `rate` per second to a durable
+ * queue and consumed (prefetch `prefetch`); per message, publish → consumed, in ms, sorted.
+ * `index` reads a message's index back from its body.
+ */
+export async function rawLatency(
+  url: string,
+  queue: string,
+  n: number,
+  rate: number,
+  body: (i: number) => Buffer,
+  index: (body: Buffer) => number,
+  prefetch: number,
+): Promise<number[]> {
+  const connection = new Connection({ url, connectionName: 'bench-e2e-raw-latency' });
+  connection.on('error', () => undefined);
+  try {
+    await declareQueue(connection, queue);
+    await connection.queuePurge({ queue });
+    const sentAt = new Float64Array(n);
+    const gotAt = new Float64Array(n);
+    let consumed = 0;
+    let done: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const consumer = connection.createConsumer({ queue, queueOptions: { durable: true }, qos: { prefetchCount: prefetch }, concurrency: prefetch }, (msg) => {
+      const i = index(Buffer.isBuffer(msg.body) ? msg.body : Buffer.from(String(msg.body)));
+      if (i >= 0 && i < n && gotAt[i] === 0) {
+        gotAt[i] = performance.now();
+        if (++consumed === n) done();
+      }
+    });
+    await ready(consumer);
+    const publisher = new BusPublisher(connection, n);
+    await publisher.paced(queue, n, rate, body, (i) => (sentAt[i] = performance.now()));
+    await finished;
+    await consumer.close();
+    await publisher.close();
+    return Array.from({ length: n }, (_, i) => gotAt[i]! - sentAt[i]!).sort((a, b) => a - b);
+  } finally {
+    await connection.queueDelete({ queue }).catch(() => undefined);
+    await connection.close();
+  }
+}
+
+/** Reads `<name>.event` and calls `onAck(user_message_id, event_type)` for every ack or nack. */
+export class EventReader {
+  private consumer: Consumer | undefined;
+  acks = 0;
+  nacks = 0;
+  other = 0;
+
+  constructor(
+    readonly connection: Connection,
+    readonly transportName: string,
+    private readonly onFinal: (messageId: string, eventType: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const queue = `${this.transportName}.event`;
+    await declareQueue(this.connection, queue);
+    const consumer = this.connection.createConsumer({ queue, queueOptions: { durable: true }, qos: { prefetchCount: 200 }, concurrency: 200 }, (msg) => {
+      const raw = Buffer.isBuffer(msg.body) ? msg.body.toString('utf8') : typeof msg.body === 'string' ? msg.body : JSON.stringify(msg.body);
+      const event = JSON.parse(raw) as { user_message_id?: string; event_type?: string };
+      if (event.event_type === 'ack') this.acks++;
+      else if (event.event_type === 'nack') this.nacks++;
+      else {
+        this.other++;
+        return;
+      }
+      this.onFinal(String(event.user_message_id), event.event_type);
+    });
+    await ready(consumer);
+    this.consumer = consumer;
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.close();
+  }
+}

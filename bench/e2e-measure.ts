@@ -1,0 +1,94 @@
+/**
+ * Measuring another process for `npm run bench:e2e`: its VmRSS sampled on a timer (with the
+ * progress of the phase running, so that a run can be cut into quarters by messages done), its
+ * CPU time from /proc, and percentiles.
+ */
+import { readFileSync } from 'node:fs';
+import { rssOf } from '../test/chaos/transport-process.js';
+
+interface Sample {
+  t: number;
+  rss: number;
+  phase: string | undefined;
+  /** Messages done in the phase when the sample was taken. */
+  done: number;
+}
+
+export class RssSampler {
+  private readonly samples: Sample[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private current: { name: string; done: () => number; total: number } | undefined;
+  private readonly totals = new Map<string, number>();
+
+  constructor(
+    private readonly pid: () => number | undefined,
+    private readonly everyMs: number,
+  ) {}
+
+  start(): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.everyMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Samples from now on belong to `name`, whose progress is `done()` out of `total`. */
+  phase(name: string | undefined, done: () => number = () => 0, total = 0): void {
+    this.sample();
+    this.current = name === undefined ? undefined : { name, done, total };
+    if (name !== undefined) this.totals.set(name, total);
+    this.sample();
+  }
+
+  private sample(): void {
+    const pid = this.pid();
+    const rss = pid === undefined ? undefined : rssOf(pid);
+    if (rss === undefined) return;
+    this.samples.push({ t: performance.now(), rss, phase: this.current?.name, done: this.current?.done() ?? 0 });
+  }
+
+  get count(): number {
+    return this.samples.length;
+  }
+
+  latest(): number | undefined {
+    this.sample();
+    return this.samples.at(-1)?.rss;
+  }
+
+  peak(): number {
+    return this.samples.reduce((max, s) => Math.max(max, s.rss), 0);
+  }
+
+  /** The mean RSS of the samples taken while the 2nd and the 4th quarter of the phase's messages were being done. */
+  quarters(phase: string): { second: number; last: number } | undefined {
+    const total = this.totals.get(phase);
+    if (total === undefined) return undefined;
+    const mean = (from: number, to: number) => {
+      const xs = this.samples.filter((s) => s.phase === phase && s.done >= from && s.done < to).map((s) => s.rss);
+      return xs.length === 0 ? undefined : xs.reduce((a, b) => a + b, 0) / xs.length;
+    };
+    const second = mean(total / 4, total / 2);
+    const last = mean((3 * total) / 4, total + 1);
+    return second === undefined || last === undefined ? undefined : { second, last };
+  }
+}
+
+/** User + system CPU seconds of a process so far (from /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which is in parentheses and may hold spaces).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/** The p-quantile (0–1) of sorted numbers, nearest rank. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+export const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
