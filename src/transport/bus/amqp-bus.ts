@@ -10,10 +10,10 @@ import {
   ConnectionWaiters,
   DeliveryLostError,
   VUMI_EXCHANGE,
-  bodyMessageId,
   busQueues,
   deferred,
   withTimeout,
+  runOutboundHandler,
 } from './bus.js';
 import type { BusEvents, MessageBus, OutboundDelivery, OutboundHandler, PublishOptions } from './bus.js';
 
@@ -376,26 +376,12 @@ export class AmqpBus extends EventEmitter<BusEvents> implements MessageBus {
     const settled = deferred<ConsumerStatus>();
     const delivery = new AmqpDelivery(bodyBytes(message.body), message.redelivered, settled.resolve);
     subscription.inHand.add(delivery);
-    this.runHandler(subscription.handler, delivery);
+    runOutboundHandler(subscription.handler, delivery, this.logger);
     try {
       return await settled.promise;
     } finally {
       subscription.inHand.delete(delivery);
     }
-  }
-
-  private runHandler(handler: OutboundHandler, delivery: AmqpDelivery): void {
-    Promise.resolve()
-      .then(() => handler(delivery))
-      .catch((error: unknown) => {
-        const message_id = bodyMessageId(delivery.body);
-        if (delivery.open) {
-          this.logger.error({ err: error, message_id }, 'outbound handler failed before settling; rejecting the message (no requeue)');
-          delivery.reject().catch(() => undefined);
-        } else {
-          this.logger.error({ err: error, message_id }, 'outbound handler failed after settling');
-        }
-      });
   }
 
   async stopConsuming(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { VumiEvent, VumiMessage } from '../messages.js';
 
 /**
@@ -216,4 +217,27 @@ export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, onTimeout
     const timer = setTimeout(() => reject(onTimeout()), Math.max(0, timeoutMs));
     promise.finally(() => clearTimeout(timer)).then(resolve, reject);
   });
+}
+
+/**
+ * Runs an outbound handler for one delivery on either bus. A handler that throws before
+ * settling has its message rejected (no requeue: a poison message must not come straight back
+ * for ever); a throw after settling is only logged. The consumer carries on either way.
+ */
+export function runOutboundHandler(
+  handler: OutboundHandler,
+  delivery: OutboundDelivery & { readonly open: boolean },
+  logger: Pick<Logger, 'error'>,
+): void {
+  Promise.resolve()
+    .then(() => handler(delivery))
+    .catch((error: unknown) => {
+      const message_id = bodyMessageId(delivery.body);
+      if (delivery.open) {
+        logger.error({ err: error, message_id }, 'outbound handler failed before settling; rejecting the message (no requeue)');
+        delivery.reject().catch(() => undefined);
+      } else {
+        logger.error({ err: error, message_id }, 'outbound handler failed after settling');
+      }
+    });
 }

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { serialiseEvent, serialiseMessage } from '../messages.js';
 import type { VumiEvent, VumiMessage } from '../messages.js';
-import { BusPublishError, ConnectionWaiters, DeliveryLostError, bodyMessageId, deferred, withTimeout } from './bus.js';
+import { BusPublishError, ConnectionWaiters, DeliveryLostError, deferred, runOutboundHandler, withTimeout } from './bus.js';
 import type { BusEvents, Deferred, MessageBus, OutboundDelivery, OutboundHandler, PublishOptions } from './bus.js';
 
 export interface MemoryBusOptions {
@@ -263,22 +263,8 @@ export class MemoryBus extends EventEmitter<BusEvents> implements MessageBus {
       if (item === undefined) return;
       const delivery = new MemoryDelivery(item, (d, settlement) => this.settle(subscription, d, settlement));
       subscription.inHand.add(delivery);
-      this.runHandler(subscription.handler, delivery);
+      runOutboundHandler(subscription.handler, delivery, this.logger);
     }
-  }
-
-  private runHandler(handler: OutboundHandler, delivery: MemoryDelivery): void {
-    Promise.resolve()
-      .then(() => handler(delivery))
-      .catch((error: unknown) => {
-        const message_id = bodyMessageId(delivery.body);
-        if (delivery.open) {
-          this.logger.error({ err: error, message_id }, 'outbound handler failed before settling; rejecting the message (no requeue)');
-          delivery.reject().catch(() => undefined);
-        } else {
-          this.logger.error({ err: error, message_id }, 'outbound handler failed after settling');
-        }
-      });
   }
 
   private settle(subscription: Subscription, delivery: MemoryDelivery, settlement: Settlement): void {
