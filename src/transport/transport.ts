@@ -344,6 +344,12 @@ export class SmppTransport {
   private async doStop(): Promise<void> {
     this.stopping = true;
     this.logger.info({ in_hand: this.active.size }, 'stopping');
+    if (!this.clientsStarted) {
+      // Still starting (Redis or the broker unreachable, retrying for ever): closing them makes
+      // the start give up, instead of the stop waiting for a start that may never end.
+      await this.redis?.close().catch(() => undefined);
+      await this.bus.close().catch(() => undefined);
+    }
     await this.startPromise?.catch(() => undefined);
     clearTimeout(this.retryTimer);
     // `stopping` is set: the flow loop will not start another consumer after this one stops.

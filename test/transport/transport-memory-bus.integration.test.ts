@@ -176,3 +176,21 @@ describe('the transport on the in-memory bus', () => {
     void outcome;
   });
 });
+
+describe('stopping while still starting', () => {
+  it('gives up a start that waits for an unreachable Redis, and stops promptly', async () => {
+    const bus = new MemoryBus({ logger: silent });
+    const { config } = resolveTransportConfig({
+      // Nothing listens on port 1: the Redis connection retries for ever.
+      file: { transport_name: 'mem', host: '127.0.0.1', port: 2775, bus: 'memory', smpp_cache_class: 'redis', redis: { url: 'redis://127.0.0.1:1' } },
+    });
+    const transport = new SmppTransport(config, { bus, logger: silent });
+    const starting = transport.start().catch((e: unknown) => e);
+    const started = performance.now();
+    await transport.stop();
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(await starting).toBeInstanceOf(Error);
+    // The sessions were never started.
+    expect(transport.health().binds.map((b) => b.state)).toEqual(['disconnected']);
+  });
+});
