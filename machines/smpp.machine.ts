@@ -6,7 +6,7 @@
  *   after a graceful unbind, → stopped (final).
  *
  * Every timeout is a named delay (connectTimeout, bindTimeout, enquireLinkInterval,
- * enquireLinkTimeout, unbindTimeout, reconnectDelay), so `.provide({ delays })` can change any of
+ * enquireLinkTimeout, unbindTimeout, reconnectDelay, stableBind), so `.provide({ delays })` can change any of
  * them. This file does no I/O, at import or ever: the socket and codec actors and the logging
  * action here are inert placeholders, and src/session/smpp-machine.ts provides the real ones.
  * That keeps the file openable in the Stately editor and lets tests provide scripted actors.
@@ -115,6 +115,11 @@ export const smppMachineDefinition = setup({
     },
     enquireLinkTimeout: ({ context }) => context.config.smpp_enquire_link_timeout * 1000,
     unbindTimeout: ({ context }) => context.config.smpp_unbind_timeout * 1000,
+    /**
+     * How long a bind must hold before the back-off starts over: as long as the longest back-off,
+     * so an SMSC that drops every bind at once is not redialled every reconnect_delay_initial.
+     */
+    stableBind: ({ context }) => context.config.reconnect_delay_max * 1000,
     reconnectDelay: ({ context }) => {
       const policy = {
         initialMs: context.config.reconnect_delay_initial * 1000,
@@ -147,7 +152,9 @@ export const smppMachineDefinition = setup({
     markUnbound: ({ context }) => {
       context.runtime.window.unbind();
     },
-    boundOk: assign({ attempt: 0, configError: false, reason: 'bind accepted' }),
+    boundOk: assign({ configError: false, reason: 'bind accepted' }),
+    /** The bind has held long enough to count as a success: the back-off starts over. */
+    resetAttempts: assign({ attempt: 0 }),
     handBackPending: ({ context }) => {
       context.runtime.window.detach(context.reason);
     },
@@ -206,12 +213,12 @@ export const smppMachineDefinition = setup({
             // not be read from a stream that can no longer be framed. Close and start again.
             'codec.framing_error': {
               target: '#smpp.backoff',
-              actions: { type: 'because', params: ({ event }) => ({ reason: `framing error: ${event.reason}` }) },
+              actions: [{ type: 'because', params: ({ event }) => ({ reason: `framing error: ${event.reason}` }) }, 'countFailure'],
             },
             // The codec has already answered unbind_resp; leaving the session closes the socket.
             'smsc.unbind': {
               target: '#smpp.backoff',
-              actions: { type: 'because', params: { reason: 'unbind from the SMSC' } },
+              actions: [{ type: 'because', params: { reason: 'unbind from the SMSC' } }, 'countFailure'],
             },
           },
           initial: 'binding',
@@ -244,6 +251,7 @@ export const smppMachineDefinition = setup({
             bound: {
               tags: ['connected', 'bound'],
               entry: ['boundOk', 'markBound', { type: 'logState', params: { state: 'bound' } }],
+              after: { stableBind: { actions: 'resetAttempts' } },
               exit: 'markUnbound',
               on: { stop: { target: 'unbinding', actions: 'requestStop' } },
               initial: 'idle',

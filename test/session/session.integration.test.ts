@@ -284,7 +284,8 @@ describe('faults', () => {
     ]);
     const reconnect = steps[3]!;
     expect(reconnect.at - backoff.at).toBeGreaterThanOrEqual(reconnectDelay(policyOf({}), backoff.attempt, false) - CLOCK_SLACK_MS);
-    expect(actor.getSnapshot().context.attempt).toBe(0);
+    // The failure still counts until the new bind has held for reconnect_delay_max.
+    expect(actor.getSnapshot().context.attempt).toBe(1);
   });
 
   it('abrupt disconnect: back-off, then reconnect and bound again, no earlier than the back-off delay', async () => {
@@ -326,8 +327,9 @@ describe('faults', () => {
     await waitFor(actor, isBound, WAIT);
     const backoff = stepOf(steps, 'backoff');
     expect(backoff.reason).toBe('unbind from the SMSC');
-    // A clean unbind counts no failure: the first, shortest delay.
-    expect(backoff.attempt).toBe(0);
+    // Counted (an SMSC that unbinds every bind at once must not be redialled at full speed), yet
+    // the first failure waits only the initial delay.
+    expect(backoff.attempt).toBe(1);
     expect(stepOf(steps, 'session.connecting', steps.indexOf(backoff)).at - backoff.at).toBeGreaterThanOrEqual(
       FAST.reconnect_delay_initial * 1000 - CLOCK_SLACK_MS,
     );

@@ -268,6 +268,33 @@ describe('configuration and sequence numbers', () => {
   });
 });
 
+describe('a flapping SMSC', () => {
+  it('backs off longer each time an SMSC unbinds right after the bind, and starts over once a bind holds', async () => {
+    const { smsc, actor } = await boundSession({ reconnect_delay_initial: 1, reconnect_delay_max: 60 });
+    const waits: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      smsc.request({ command: 'unbind' });
+      await settle();
+      expect(actor.getSnapshot().value).toBe('backoff');
+      const attempts = smsc.connectionAttempts;
+      let waited = 0;
+      while (smsc.connectionAttempts === attempts) {
+        await vi.advanceTimersByTimeAsync(250);
+        waited += 250;
+      }
+      waits.push(waited);
+      smsc.accept();
+      await settle();
+      smsc.answer('bind_transceiver');
+      await settle();
+    }
+    expect(waits).toEqual([1_000, 2_000, 4_000]);
+    // A bind that holds for reconnect_delay_max counts as a success: the next failure waits 1 s again.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(actor.getSnapshot().context.attempt).toBe(0);
+  });
+});
+
 describe('logging', () => {
   it('logs every state change at info with its reason, and never the password', async () => {
     const lines: string[] = [];
