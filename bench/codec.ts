@@ -19,70 +19,19 @@ import { Bench } from 'tinybench';
 import { decodePdu, encodePdu } from '../src/index.js';
 import type { PduInput, PduOf } from '../src/index.js';
 import { smpp } from '../test/helpers/node-smpp.js';
+import { referenceVector } from '../test/helpers/reference-vectors.js';
 import type { BenchOptions, BenchSuite } from './index.js';
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-
-// Reference §10c: submit_sm from 1234 to 27831234567, "hello", registered_delivery 1, seq 2.
-const submitBytes = hex(
-  '00 00 00 35 00 00 00 04 00 00 00 00 00 00 00 02 00 00 00 31 32 33 34 00 01 01 32 37 38 33 31 32 33 34 35 36 37 00 00 00 00 00 00 01 00 00 00 05 68 65 6C 6C 6F',
-);
-const submitPdu = {
-  command: 'submit_sm',
-  sequence_number: 2,
-  service_type: '',
-  source_addr_ton: 0,
-  source_addr_npi: 0,
-  source_addr: '1234',
-  dest_addr_ton: 1,
-  dest_addr_npi: 1,
-  destination_addr: '27831234567',
-  esm_class: 0,
-  protocol_id: 0,
-  priority_flag: 0,
-  schedule_delivery_time: '',
-  validity_period: '',
-  registered_delivery: 1,
-  replace_if_present_flag: 0,
-  data_coding: 0,
-  sm_default_msg_id: 0,
-  short_message: Buffer.from('hello'),
-} satisfies PduInput;
-
-// Reference §10e: delivery receipt, deliver_sm seq 7 with receipted_message_id and message_state.
-const receiptBytes = hex(
-  '00 00 00 AB 00 00 00 05 00 00 00 00 00 00 00 07 00 01 01 32 37 38 33 31 32 33 34 35 36 37 00 00 00 31 32 33 34 00 04 00 00 00 00 00 00 00 00 69 69 64 3A 30 41 31 42 32 43 33 44 20 73 75 62 3A 30 30 31 20 64 6C 76 72 64 3A 30 30 31 20 73 75 62 6D 69 74 20 64 61 74 65 3A 32 35 30 31 31 35 31 32 30 30 20 64 6F 6E 65 20 64 61 74 65 3A 32 35 30 31 31 35 31 32 30 31 20 73 74 61 74 3A 44 45 4C 49 56 52 44 20 65 72 72 3A 30 30 30 20 54 65 78 74 3A 68 65 6C 6C 6F 00 1E 00 09 30 41 31 42 32 43 33 44 00 04 27 00 01 02',
-);
-const receiptPdu = {
-  command: 'deliver_sm',
-  sequence_number: 7,
-  service_type: '',
-  source_addr_ton: 1,
-  source_addr_npi: 1,
-  source_addr: '27831234567',
-  dest_addr_ton: 0,
-  dest_addr_npi: 0,
-  destination_addr: '1234',
-  esm_class: 0x04,
-  protocol_id: 0,
-  priority_flag: 0,
-  schedule_delivery_time: '',
-  validity_period: '',
-  registered_delivery: 0,
-  replace_if_present_flag: 0,
-  data_coding: 0,
-  sm_default_msg_id: 0,
-  short_message: Buffer.from(
-    'id:0A1B2C3D sub:001 dlvrd:001 submit date:2501151200 done date:2501151201 stat:DELIVRD err:000 Text:hello',
-    'latin1',
-  ),
-  receipted_message_id: '0A1B2C3D',
-  message_state: 2,
-} satisfies PduInput;
-
-// Reference §10a.
-const enquireBytes = hex('00 00 00 10 00 00 00 15 00 00 00 00 00 00 00 01');
-const enquirePdu = { command: 'enquire_link', sequence_number: 1 } satisfies PduInput;
+// The reference §10 vectors: §10c submit_sm "hello", §10e the delivery receipt, §10a enquire_link.
+const submitVector = referenceVector('10c submit_sm');
+const receiptVector = referenceVector('10e deliver_sm delivery receipt');
+const enquireVector = referenceVector('10a enquire_link seq 1');
+const submitBytes = submitVector.buffer;
+const submitPdu = submitVector.pdu as PduOf<'submit_sm'>;
+const receiptBytes = receiptVector.buffer;
+const receiptPdu = receiptVector.pdu as PduOf<'deliver_sm'>;
+const enquireBytes = enquireVector.buffer;
+const enquirePdu = enquireVector.pdu;
 
 /** node-smpp's options for the same PDU (it takes the same field names for these three). */
 function nodeOptions(pdu: PduInput): Record<string, unknown> {

@@ -22,12 +22,12 @@ import type { CommandName, PduInput } from '../../src/index.js';
 import { HEADER_ONLY_ON_ERROR, expectedAfterRoundTrip } from '../helpers/pdu-arbitraries.js';
 import { smpp } from '../helpers/node-smpp.js';
 import type { NodeSmppPdu } from '../helpers/node-smpp.js';
+import { SUBMIT_10C, hex, referenceVector } from '../helpers/reference-vectors.js';
 
 beforeEach(() => {
   expect.hasAssertions();
 });
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 type Fields = Record<string, unknown>;
 
 // ---------------------------------------------------------------------------------------------
@@ -176,32 +176,11 @@ interface Case {
   ourBytesOnly?: true;
 }
 
-const receiptText =
-  'id:0A1B2C3D sub:001 dlvrd:001 submit date:2501151200 done date:2501151201 stat:DELIVRD err:000 Text:hello';
 const undelivText =
   'id:0A1B2C3E sub:001 dlvrd:000 submit date:2501151200 done date:2501151205 stat:UNDELIV err:001 Text:hello';
 
 // §10c: the fields the reference states for its submit_sm vectors.
-const submit10c = {
-  command: 'submit_sm',
-  command_status: 0,
-  service_type: '',
-  source_addr_ton: 0,
-  source_addr_npi: 0,
-  source_addr: '1234',
-  dest_addr_ton: 1,
-  dest_addr_npi: 1,
-  destination_addr: '27831234567',
-  esm_class: 0,
-  protocol_id: 0,
-  priority_flag: 0,
-  schedule_delivery_time: '',
-  validity_period: '',
-  registered_delivery: 1,
-  replace_if_present_flag: 0,
-  data_coding: 0,
-  sm_default_msg_id: 0,
-} as const;
+const submit10c = { ...SUBMIT_10C, command_status: 0 } as const;
 
 const bind = {
   system_id: 'smppclient1',
@@ -362,31 +341,8 @@ const cases: Case[] = [
   },
   {
     name: 'deliver_sm delivery receipt with receipted_message_id and message_state (§10e)',
-    bytes:
-      '00 00 00 AB 00 00 00 05 00 00 00 00 00 00 00 07 00 01 01 32 37 38 33 31 32 33 34 35 36 37 00 00 00 31 32 33 34 00 04 00 00 00 00 00 00 00 00 69 69 64 3A 30 41 31 42 32 43 33 44 20 73 75 62 3A 30 30 31 20 64 6C 76 72 64 3A 30 30 31 20 73 75 62 6D 69 74 20 64 61 74 65 3A 32 35 30 31 31 35 31 32 30 30 20 64 6F 6E 65 20 64 61 74 65 3A 32 35 30 31 31 35 31 32 30 31 20 73 74 61 74 3A 44 45 4C 49 56 52 44 20 65 72 72 3A 30 30 30 20 54 65 78 74 3A 68 65 6C 6C 6F 00 1E 00 09 30 41 31 42 32 43 33 44 00 04 27 00 01 02',
-    pdu: {
-      command: 'deliver_sm',
-      sequence_number: 7,
-      service_type: '',
-      source_addr_ton: 1,
-      source_addr_npi: 1,
-      source_addr: '27831234567',
-      dest_addr_ton: 0,
-      dest_addr_npi: 0,
-      destination_addr: '1234',
-      esm_class: 0x04,
-      protocol_id: 0,
-      priority_flag: 0,
-      schedule_delivery_time: '',
-      validity_period: '',
-      registered_delivery: 0,
-      replace_if_present_flag: 0,
-      data_coding: 0,
-      sm_default_msg_id: 0,
-      short_message: Buffer.from(receiptText, 'latin1'),
-      receipted_message_id: '0A1B2C3D',
-      message_state: 2,
-    },
+    bytes: referenceVector('10e deliver_sm delivery receipt').bytes,
+    pdu: referenceVector('10e deliver_sm delivery receipt').pdu,
   },
   {
     name: 'deliver_sm UNDELIV receipt with network_error_code',

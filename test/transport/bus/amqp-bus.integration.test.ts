@@ -13,6 +13,9 @@ import { AmqpBus, BusPublishError, DeliveryLostError, amqpConnectionSettings, re
 import type { AmqpBusOptions, OutboundDelivery, OutboundHandler } from '../../../src/transport/bus/index.js';
 import { createEvent, createMessage, serialiseEvent, serialiseMessage } from '../../../src/transport/messages.js';
 import { RABBITMQ_URL, rabbitmqAvailable } from '../../helpers/services.js';
+import { probe as makeProbe } from '../../helpers/probe.js';
+
+const probe = () => makeProbe(5_000);
 
 const silent = pino({ level: 'silent' });
 const execFileAsync = promisify(execFile);
@@ -29,31 +32,6 @@ function capturingLogger() {
   return { lines, logger: pino({ level: 'debug' }, stream) };
 }
 
-/** Something to await until a condition holds, woken by `notify()`; bounded. */
-function probe() {
-  let waiters: (() => void)[] = [];
-  return {
-    notify(): void {
-      const woken = waiters;
-      waiters = [];
-      for (const wake of woken) wake();
-    },
-    async until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      while (!condition()) {
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`timed out waiting for ${what}`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, left);
-          waiters.push(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-      }
-    },
-  };
-}
 
 function openHandles(): { sockets: number; timers: number } {
   const info = process.getActiveResourcesInfo();

@@ -4,37 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { BusPublishError, DeliveryLostError, MemoryBus } from '../../../src/transport/bus/index.js';
 import type { OutboundDelivery, OutboundHandler } from '../../../src/transport/bus/index.js';
 import { createEvent, createMessage, serialiseEvent, serialiseMessage } from '../../../src/transport/messages.js';
+import { probe as makeProbe } from '../../helpers/probe.js';
+
+const probe = () => makeProbe();
 
 const silent = pino({ level: 'silent' });
 
 const message = (content: string) =>
   createMessage({ to_addr: '+27820001111', from_addr: '12345', transport_name: 'smpp', transport_type: 'sms', content });
 
-/** Something to await until a condition holds, woken by `notify()`; bounded. */
-function probe() {
-  let waiters: (() => void)[] = [];
-  return {
-    notify(): void {
-      const woken = waiters;
-      waiters = [];
-      for (const wake of woken) wake();
-    },
-    async until(condition: () => boolean, what: string, timeoutMs = 2_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      while (!condition()) {
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`timed out waiting for ${what}`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, left);
-          waiters.push(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-      }
-    },
-  };
-}
 
 /** A handler that records each delivery and leaves settling to the test. */
 function holding(record: (delivery: OutboundDelivery) => void): OutboundHandler {
