@@ -79,7 +79,8 @@ const DEFAULT_TEMPORARY_STATUSES = [CommandStatus.ESME_RSYSERR, CommandStatus.ES
  * The pending table of one SMPP session: requests by sequence_number until their response, a
  * generic_nack, a timeout or the loss of the connection settles them. It is the hot path of the
  * ESME (submit_sm out, submit_sm_resp in), so it stays outside the statechart: no transition per
- * PDU, one timer for all deadlines, and no promise on the way unless the sequencer needs one.
+ * PDU, one timer for all deadlines, and no waiting beyond the response itself unless the request
+ * must wait (window full, bind paused, no token, or a sequencer that answers asynchronously).
  *
  * Flow control lives here too (docs/architecture.md, "Flow control"): a caller's promise settles
  * only with a final outcome. A throttle status pauses the bind and the refused PDU goes again

@@ -597,24 +597,23 @@ function sessionEvent(s: SmscSession): SessionEvent {
 }
 
 
+/** A bare 16-octet header with the given command_length, command_id and sequence_number. */
+function header(commandLength: number, commandId: number, sequenceNumber: number): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeUInt32BE(commandLength, 0);
+  b.writeUInt32BE(commandId, 4);
+  b.writeUInt32BE(sequenceNumber, 12);
+  return b;
+}
+
 function garbage(kind: GarbageKind): Buffer {
   switch (kind) {
-    case 'unknown_command': {
+    case 'unknown_command':
       // A well-framed request with a reserved command_id: the ESME should answer generic_nack.
-      const b = Buffer.alloc(16);
-      b.writeUInt32BE(16, 0);
-      b.writeUInt32BE(0x0000000a, 4);
-      b.writeUInt32BE(0x7ffffff0, 12);
-      return b;
-    }
-    case 'bad_length': {
+      return header(16, 0x0000000a, 0x7ffffff0);
+    case 'bad_length':
       // A command_length below the header size: the ESME can no longer trust the stream.
-      const b = Buffer.alloc(16);
-      b.writeUInt32BE(8, 0);
-      b.writeUInt32BE(0x00000005, 4);
-      b.writeUInt32BE(0x7ffffff1, 12);
-      return b;
-    }
+      return header(8, 0x00000005, 0x7ffffff1);
     case 'random': {
       const b = Buffer.alloc(32);
       for (let i = 0; i < b.length; i++) b[i] = Math.floor(Math.random() * 256);

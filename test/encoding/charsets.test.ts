@@ -11,17 +11,12 @@ import {
   encodeText,
   isSupportedDataCoding,
 } from '../../src/encoding/index.js';
+import { bytes, spacedHex as hex } from '../helpers/octets.js';
 
 beforeEach(() => {
   expect.hasAssertions();
 });
 
-const bytes = (spaced: string): Buffer => Buffer.from(spaced.replace(/ /g, ''), 'hex');
-const hex = (b: Uint8Array): string =>
-  Buffer.from(b)
-    .toString('hex')
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, '$1 ');
 
 function caught(fn: () => unknown): unknown {
   try {

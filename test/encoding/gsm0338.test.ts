@@ -8,6 +8,7 @@ import {
   gsmSeptetCount,
   isGsmEncodable,
 } from '../../src/encoding/index.js';
+import { bytes } from '../helpers/octets.js';
 
 beforeEach(() => {
   expect.hasAssertions();
@@ -55,7 +56,6 @@ const EXT_ENTRIES = EXTENSION_TABLE.map(([code, cp]) => [code, String.fromCodePo
 const GSM_CHARS = [...MAIN_ENTRIES, ...EXT_ENTRIES].map(([, char]) => char);
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').toUpperCase();
-const bytes = (spaced: string): Buffer => Buffer.from(spaced.replace(/ /g, ''), 'hex');
 
 describe('default alphabet (§7.1)', () => {
   it('has 127 characters plus the escape', () => {

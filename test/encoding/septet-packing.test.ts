@@ -10,12 +10,12 @@ import {
   udhFillBits,
   unpackSeptets,
 } from '../../src/encoding/index.js';
+import { bytes } from '../helpers/octets.js';
 
 beforeEach(() => {
   expect.hasAssertions();
 });
 
-const bytes = (spaced: string): Buffer => Buffer.from(spaced.replace(/ /g, ''), 'hex');
 
 describe('packed vectors (§7.3)', () => {
   it.each([

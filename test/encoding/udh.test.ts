@@ -17,17 +17,12 @@ import {
   withConcatUdh,
 } from '../../src/encoding/index.js';
 import type { UdhElement } from '../../src/encoding/index.js';
+import { bytes, spacedHex as hex } from '../helpers/octets.js';
 
 beforeEach(() => {
   expect.hasAssertions();
 });
 
-const bytes = (spaced: string): Buffer => Buffer.from(spaced.replace(/ /g, ''), 'hex');
-const hex = (b: Uint8Array): string =>
-  Buffer.from(b)
-    .toString('hex')
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, '$1 ');
 
 describe('building (§8.1)', () => {
   it('8-bit reference: 05 00 03 RR TT SS', () => {
