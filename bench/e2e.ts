@@ -28,7 +28,8 @@ import { Connection } from 'rabbitmq-client';
 import { createSimulator } from '../src/simulator/simulator.js';
 import { createMessage } from '../src/transport/messages.js';
 import { RABBITMQ_URL, REDIS_URL } from '../test/helpers/services.js';
-import { TransportProcess, deleteRedisKeys } from '../test/chaos/transport-process.js';
+import { TransportProcess } from '../test/chaos/transport-process.js';
+import { deleteRedisKeys } from '../test/helpers/redis-keys.js';
 import { BusPublisher, EventReader, declareQueue, rawBus, rawLatency } from './e2e-bus.js';
 import { RssSampler, cpuSeconds, mib, percentile } from './e2e-measure.js';
 

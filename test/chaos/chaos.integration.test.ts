@@ -28,7 +28,8 @@ import type { Simulator } from '../../src/simulator/simulator.js';
 import { createMessage, newId } from '../../src/transport/messages.js';
 import { RABBITMQ_URL, REDIS_URL, rabbitmqAvailable, redisAvailable } from '../helpers/services.js';
 import { VumiApp } from '../helpers/vumi-app.js';
-import { TransportProcess, deleteRedisKeys } from './transport-process.js';
+import { TransportProcess } from './transport-process.js';
+import { deleteRedisKeys } from '../helpers/redis-keys.js';
 import { FaultSchedule, printTable } from './schedule.js';
 
 const services = (await rabbitmqAvailable()) && (await redisAvailable());

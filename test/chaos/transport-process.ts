@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { RedisConnection } from '../../src/transport/state/redis-connection.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(ROOT, 'src', 'cli.ts');
@@ -126,16 +125,5 @@ export function rssOf(pid: number): number | undefined {
     return match ? Number(match[1]) * 1024 : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** Deletes every Redis key under `prefix` (the transport's sequencer and cache of one test run). */
-export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
-  const redis = await RedisConnection.connect({ url, keyPrefix: prefix });
-  try {
-    const keys = await redis.client.keys(`${prefix}*`);
-    for (let i = 0; i < keys.length; i += 1000) await redis.client.del(keys.slice(i, i + 1000));
-  } finally {
-    await redis.close();
   }
 }

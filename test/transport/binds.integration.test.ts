@@ -14,8 +14,8 @@ import { MemoryBus } from '../../src/transport/bus/memory-bus.js';
 import { resolveTransportConfig } from '../../src/transport/config.js';
 import { createMessage } from '../../src/transport/messages.js';
 import type { VumiMessage } from '../../src/transport/messages.js';
-import { RedisConnection } from '../../src/transport/state/redis-connection.js';
 import { SmppTransport } from '../../src/transport/transport.js';
+import { deleteRedisKeys } from '../helpers/redis-keys.js';
 import { REDIS_URL, rabbitmqAvailable, redisAvailable } from '../helpers/services.js';
 import { VumiApp } from '../helpers/vumi-app.js';
 
@@ -102,10 +102,7 @@ afterEach(async () => {
   await Promise.all(transports.map((t) => t.stop()));
   await sim.stop();
   await app.close();
-  const redis = await RedisConnection.connect({ url: REDIS_URL, keyPrefix: `test:${name}:` });
-  const keys = await redis.client.keys(`test:${name}:*`);
-  if (keys.length > 0) await redis.client.del(keys);
-  await redis.close();
+  await deleteRedisKeys(REDIS_URL, `test:${name}:`);
 });
 
 describe.runIf(services)('several binds per transport', () => {

@@ -17,7 +17,7 @@ import type { PduEvent, Simulator, SessionEvent } from '../../src/simulator/simu
 import type { SimulatorOptions } from '../../src/simulator/options.js';
 import { createMessage } from '../../src/transport/messages.js';
 import type { VumiMessage } from '../../src/transport/messages.js';
-import { RedisConnection } from '../../src/transport/state/redis-connection.js';
+import { deleteRedisKeys } from '../helpers/redis-keys.js';
 import { REDIS_URL, RABBITMQ_URL, rabbitmqAvailable, redisAvailable } from '../helpers/services.js';
 import { VumiApp } from '../helpers/vumi-app.js';
 
@@ -162,10 +162,7 @@ afterEach(async () => {
   await w.sim.stop();
   await w.app.close();
   rmSync(w.dir, { recursive: true, force: true });
-  const redis = await RedisConnection.connect({ url: REDIS_URL, keyPrefix: `test:${w.name}:` });
-  const keys = await redis.client.keys(`test:${w.name}:*`);
-  if (keys.length > 0) await redis.client.del(keys);
-  await redis.close();
+  await deleteRedisKeys(REDIS_URL, `test:${w.name}:`);
 });
 
 describe.runIf(services)('smpp-transport run: stopping', () => {

@@ -16,6 +16,7 @@ import { createMessage, newId } from '../../src/transport/messages.js';
 import type { VumiMessageInput } from '../../src/transport/messages.js';
 import { RedisConnection } from '../../src/transport/state/redis-connection.js';
 import { SmppTransport } from '../../src/transport/transport.js';
+import { deleteRedisKeys } from '../helpers/redis-keys.js';
 import { REDIS_URL, rabbitmqAvailable, redisAvailable } from '../helpers/services.js';
 import { VumiApp } from '../helpers/vumi-app.js';
 
@@ -97,10 +98,7 @@ afterEach(async () => {
   await transport.stop();
   await sim.stop();
   await app.close();
-  const redis = await RedisConnection.connect({ url: REDIS_URL, keyPrefix: `test:${name}:` });
-  const keys = await redis.client.keys(`test:${name}:*`);
-  if (keys.length > 0) await redis.client.del(keys);
-  await redis.close();
+  await deleteRedisKeys(REDIS_URL, `test:${name}:`);
 });
 
 describe.runIf(services)('AMQP → SMSC → AMQP', () => {

@@ -16,6 +16,7 @@ import {
   runOutboundHandler,
 } from './bus.js';
 import type { BusEvents, MessageBus, OutboundDelivery, OutboundHandler, PublishOptions } from './bus.js';
+import { redactUrlPassword } from '../redact-url.js';
 
 /** vumi2's `amqp.*` settings (reference §1.2), used when `amqp_url` is empty. */
 export interface AmqpSettings {
@@ -60,16 +61,7 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const EXCHANGE = { exchange: VUMI_EXCHANGE, type: 'direct', durable: true } as const;
 
 /** The URL with its password (if any) replaced by `***`, fit for a log. */
-export function redactAmqpUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return '<unparseable AMQP URL>';
-  }
-  if (parsed.password !== '') parsed.password = '***';
-  return parsed.toString();
-}
+export const redactAmqpUrl = (url: string): string => redactUrlPassword(url, 'AMQP');
 
 /**
  * rabbitmq-client's connection settings from vumi2's `amqp_url` / `amqp.*`, and the URL as it

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { createClient } from 'redis';
 import type { RedisArgument, TypeMapping } from 'redis';
+import { redactUrlPassword } from '../redact-url.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -49,16 +50,7 @@ function newClient(url: string, options: RedisConnectionOptions) {
 export type RedisClient = ReturnType<typeof newClient>;
 
 /** The URL with its password (if any) replaced by `***`, fit for a log. */
-export function redactRedisUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return '<unparseable Redis URL>';
-  }
-  if (parsed.password !== '') parsed.password = '***';
-  return parsed.toString();
-}
+export const redactRedisUrl = (url: string): string => redactUrlPassword(url, 'Redis');
 
 /**
  * One node-redis client and the key prefix its users share. It reconnects by itself (commands
