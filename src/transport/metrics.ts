@@ -87,8 +87,6 @@ export class TransportMetrics implements MetricsRecorder {
     this.seenConnecting = binds.map(() => false);
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
 
-    const perBind = <T>(read: (bind: MeteredBind, i: number) => T) => binds.map((b, i) => ({ labels: this.labels(i), value: read(b, i) }));
-
     const bindState: Gauge<BindLabels | 'bind_type' | 'state'> = new Gauge({
       name: 'smpp_transport_bind_state',
       help: 'Each bind’s session state: 1 for the state it is in, 0 for the others',
@@ -111,35 +109,25 @@ export class TransportMetrics implements MetricsRecorder {
         for (const state of BIND_STATES) bindsByState.set({ state }, this.states.filter((s) => s === state).length);
       },
     });
-    const windowInUse: Gauge<BindLabels> = new Gauge({
-      name: 'smpp_transport_window_in_use',
-      help: 'Requests sent on the bind and not yet answered',
-      labelNames: ['bind', 'system_id'],
-      registers,
-      collect: () => {
-        for (const { labels, value } of perBind((b) => b.client.runtime.window.inFlight)) windowInUse.set(labels, value);
-      },
-    });
-    const windowSize: Gauge<BindLabels> = new Gauge({
-      name: 'smpp_transport_window_size',
-      help: 'Requests the bind may have unanswered at once',
-      labelNames: ['bind', 'system_id'],
-      registers,
-      collect: () => {
-        for (const { labels, value } of perBind((b) => b.client.runtime.window.size)) windowSize.set(labels, value);
-      },
-    });
-    const paused: Gauge<BindLabels> = new Gauge({
-      name: 'smpp_transport_throttle_paused',
-      help: '1 while the bind is paused after a throttle status from the SMSC',
-      labelNames: ['bind', 'system_id'],
-      registers,
-      collect: () => {
-        for (const { labels, value } of perBind((b) => (b.client.runtime.window.paused ? 1 : 0))) paused.set(labels, value);
-      },
-    });
-    // The window's own counters, read at each scrape (they only grow: a window lives as long as its client).
-    const fromStats = (name: string, help: string, read: (stats: SmppClient['runtime']['window']['stats']) => number) => {
+    // Each bind's request window, read at each scrape.
+    type Window = SmppClient['runtime']['window'];
+    const eachWindow = (read: (window: Window) => number) => binds.map((b, i) => ({ labels: this.labels(i), value: read(b.client.runtime.window) }));
+    const fromWindow = (name: string, help: string, read: (window: Window) => number) => {
+      const gauge: Gauge<BindLabels> = new Gauge({
+        name,
+        help,
+        labelNames: ['bind', 'system_id'],
+        registers,
+        collect: () => {
+          for (const { labels, value } of eachWindow(read)) gauge.set(labels, value);
+        },
+      });
+    };
+    fromWindow('smpp_transport_window_in_use', 'Requests sent on the bind and not yet answered', (w) => w.inFlight);
+    fromWindow('smpp_transport_window_size', 'Requests the bind may have unanswered at once', (w) => w.size);
+    fromWindow('smpp_transport_throttle_paused', '1 while the bind is paused after a throttle status from the SMSC', (w) => (w.paused ? 1 : 0));
+    // The window's own counters (they only grow: a window lives as long as its client).
+    const fromStats = (name: string, help: string, read: (stats: Window['stats']) => number) => {
       const counter: Counter<BindLabels> = new Counter({
         name,
         help,
@@ -147,7 +135,7 @@ export class TransportMetrics implements MetricsRecorder {
         registers,
         collect: () => {
           counter.reset();
-          for (const { labels, value } of perBind((b) => read(b.client.runtime.window.stats))) counter.inc(labels, value);
+          for (const { labels, value } of eachWindow((w) => read(w.stats))) counter.inc(labels, value);
         },
       });
     };
