@@ -9,6 +9,15 @@ import type { Consumer, Publisher } from 'rabbitmq-client';
 
 export const VUMI_EXCHANGE = 'vumi';
 
+/**
+ * Every connection of the bench, like the transport's, turns Nagle's algorithm off: with it on
+ * (rabbitmq-client's default) small publishes and acks wait for the broker's delayed ACK, and
+ * the raw bus alone showed a p50 of 22 ms and a p99 of 45 ms at 1,000/s on loopback.
+ */
+export function benchConnection(url: string, connectionName: string): Connection {
+  return new Connection({ url, connectionName, noDelay: true });
+}
+
 /** Publishes to the vumi exchange with confirms, at most `window` unconfirmed. */
 export class BusPublisher {
   private readonly publisher: Publisher;
@@ -90,7 +99,7 @@ export interface RawResult {
  * ack.
  */
 export async function rawBus(url: string, queue: string, n: number, body: (i: number) => Buffer, publishWindow: number, prefetch: number): Promise<RawResult> {
-  const connection = new Connection({ url, connectionName: 'bench-e2e-raw' });
+  const connection = benchConnection(url, 'bench-e2e-raw');
   connection.on('error', () => undefined);
   try {
     await declareQueue(connection, queue);
@@ -130,7 +139,7 @@ export async function rawLatency(
   index: (body: Buffer) => number,
   prefetch: number,
 ): Promise<number[]> {
-  const connection = new Connection({ url, connectionName: 'bench-e2e-raw-latency' });
+  const connection = benchConnection(url, 'bench-e2e-raw-latency');
   connection.on('error', () => undefined);
   try {
     await declareQueue(connection, queue);

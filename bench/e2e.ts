@@ -19,18 +19,20 @@
  * E2E_CONCURRENCY (worker_concurrency = window_size, default 50), E2E_REDIS=0 (sequencer and
  * cache in memory instead of Redis: the cache then holds every message id for
  * smpp_cache_config.timeout, a day, which the RSS shows), E2E_DIST=1 (run dist/src/cli.js, built by `npm run build`,
- * instead of src/cli.ts through tsx, whose loader adds to the RSS). `--quick` is N = 20,000.
+ * instead of src/cli.ts through tsx, whose loader adds to the RSS), E2E_NODE_ARGS (options for the
+ * transport's node, split on spaces: `--cpu-prof --cpu-prof-dir=/tmp/prof` profiles it),
+ * E2E_TRANSPORT_LOG (a file that keeps the transport's output; by default it is deleted). `--quick`
+ * is N = 20,000.
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection } from 'rabbitmq-client';
 import { createSimulator } from '../src/simulator/simulator.js';
 import { createMessage } from '../src/transport/messages.js';
 import { RABBITMQ_URL, REDIS_URL } from '../test/helpers/services.js';
 import { TransportProcess } from '../test/chaos/transport-process.js';
 import { deleteRedisKeys } from '../test/helpers/redis-keys.js';
-import { BusPublisher, EventReader, declareQueue, rawBus, rawLatency } from './e2e-bus.js';
+import { BusPublisher, EventReader, benchConnection, declareQueue, rawBus, rawLatency } from './e2e-bus.js';
 import { RssSampler, cpuSeconds, mib, percentile } from './e2e-measure.js';
 
 const args = process.argv.slice(2);
@@ -42,6 +44,7 @@ const CONCURRENCY = Number(process.env.E2E_CONCURRENCY ?? 50);
 const REDIS = process.env.E2E_REDIS !== '0';
 /** Run the built transport (`node dist/src/cli.js`, after `npm run build`) instead of the sources through tsx. */
 const DIST = process.env.E2E_DIST === '1';
+const NODE_ARGS = (process.env.E2E_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 /** Unconfirmed publishes in flight, for the raw bus and the throughput run alike. */
 const PUBLISH_WINDOW = 100;
 const WARMUP = 2_000;
@@ -108,7 +111,7 @@ async function main(): Promise<number> {
   const { port } = await sim.start();
   let binds = 0;
   sim.on('bound', () => binds++);
-  const connection = new Connection({ url: RABBITMQ_URL, connectionName: 'bench-e2e-app' });
+  const connection = benchConnection(RABBITMQ_URL, 'bench-e2e-app');
   connection.on('error', () => undefined);
   const outbound = `${name}.outbound`;
   await declareQueue(connection, outbound);
@@ -158,6 +161,8 @@ async function main(): Promise<number> {
       ...(REDIS && { sequencer_class: 'redis', smpp_cache_class: 'redis', redis: { url: REDIS_URL, key_prefix: `bench:${name}:` } }),
     },
     entry: DIST ? 'dist' : 'tsx',
+    nodeArgs: NODE_ARGS,
+    ...(process.env.E2E_TRANSPORT_LOG !== undefined && { logFile: process.env.E2E_TRANSPORT_LOG }),
   });
   const publisher = new BusPublisher(connection, PUBLISH_WINDOW);
   const rss = new RssSampler(() => transport.pid, 100);

@@ -10,6 +10,7 @@ import type { DecodeAs } from './inbound/short-message.js';
 import { DELIVERY_STATUSES } from './messages.js';
 import { MULTIPART_HANDLING } from './outbound/submit-sm.js';
 import { DEFAULT_REDIS_URL, defaultKeyPrefix } from './state/redis-connection.js';
+import { MAX_BLOCK_SIZE } from './state/redis-sequencer.js';
 
 /**
  * The transport worker's configuration: vumi2's `SmppTransceiverTransportConfig` (reference §1)
@@ -538,8 +539,13 @@ export const transportConfigObject = sessionConfigSchema.extend({
   addr_ton: addrTon.default(ADDR_TON.UNKNOWN),
   addr_npi: addrNpi.default(ADDR_NPI.UNKNOWN),
   sequencer_class: classPath(SEQUENCER_CLASSES).default('memory'),
-  /** vumi2's InMemorySequencer ignores its config; so do ours. */
-  sequencer_config: z.object({}).prefault({}),
+  /** vumi2's InMemorySequencer ignores its config, as does ours; the redis one takes a block size. */
+  sequencer_config: z
+    .object({
+      /** Numbers the redis sequencer reserves per round trip to Redis (see RedisSequencer). */
+      block_size: z.number().int().min(1).max(MAX_BLOCK_SIZE).default(100),
+    })
+    .prefault({}),
   submit_sm_processor_class: classPath(SUBMIT_SM_PROCESSOR_CLASSES).default('default'),
   submit_sm_processor_config: submitSmProcessorConfigSchema,
   sm_processor_class: classPath(SM_PROCESSOR_CLASSES).default('default'),

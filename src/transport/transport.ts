@@ -91,7 +91,7 @@ export class SmppTransport {
       : undefined;
     this.cache = parts.cache ?? (this.redis && config.smpp_cache_class === 'redis' ? new RedisSmppCache(this.redis) : new MemorySmppCache());
     this.sequencer =
-      parts.sequencer ?? (this.redis && config.sequencer_class === 'redis' ? new RedisSequencer(this.redis) : new InMemorySequencer());
+      parts.sequencer ?? (this.redis && config.sequencer_class === 'redis' ? new RedisSequencer(this.redis, { blockSize: config.sequencer_config.block_size }) : new InMemorySequencer());
     this.bus =
       parts.bus ??
       (config.bus === 'memory'

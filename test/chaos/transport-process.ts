@@ -22,6 +22,8 @@ export interface TransportProcessOptions {
   config: Record<string, unknown>;
   /** `tsx` (default): `node --import tsx src/cli.ts`; `dist`: `node dist/src/cli.js` (after `npm run build`). */
   entry?: 'tsx' | 'dist';
+  /** Options for node itself, before the entry (`--cpu-prof`, `--max-semi-space-size=…`). */
+  nodeArgs?: readonly string[];
   /** Where the child's stdout and stderr go (appended across restarts); a temp file when left out. */
   logFile?: string;
 }
@@ -52,7 +54,7 @@ export class TransportProcess {
     if (this.pid !== undefined) throw new Error('the transport process is already running');
     this.log ??= createWriteStream(this.logFile, { flags: 'a' });
     const entry = this.options.entry === 'dist' ? [BUILT_CLI] : ['--import', 'tsx', CLI];
-    const child = spawn(process.execPath, [...entry, 'run', '--config', this.configFile], {
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), ...entry, 'run', '--config', this.configFile], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_ENV: 'production' },

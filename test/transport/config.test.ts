@@ -563,6 +563,18 @@ describe('a bad value', () => {
   });
 });
 
+describe('sequencer_config.block_size', () => {
+  it('is 100 by default, taken from the file, the environment or a flag, and refused outside 1…1,000,000', async () => {
+    expect(resolveTransportConfig({}).config.sequencer_config.block_size).toBe(100);
+    expect(resolveTransportConfig({ file: { sequencer_config: { block_size: 1 } } }).config.sequencer_config.block_size).toBe(1);
+    expect((await loadTransportConfig({ env: { SEQUENCER_CONFIG_BLOCK_SIZE: '500' } })).config.sequencer_config.block_size).toBe(500);
+    expect((await loadTransportConfig({ argv: ['--sequencer-config-block-size', '7'], env: {} })).config.sequencer_config.block_size).toBe(7);
+    for (const block_size of [0, 1.5, 1_000_001]) {
+      expect(configError({ file: { sequencer_config: { block_size } } }).message).toContain('sequencer_config.block_size');
+    }
+  });
+});
+
 describe('unknown keys and unused fields', () => {
   it('warn, as vumi2 does, and do not stop the process', () => {
     const { config, warnings } = resolveTransportConfig({

@@ -211,6 +211,10 @@ export class AmqpBus extends EventEmitter<BusEvents> implements MessageBus {
       retryLow: Math.max(1, delays.min),
       retryHigh: Math.max(delays.min, delays.max),
       heartbeat: options.heartbeatSeconds ?? 30,
+      // rabbitmq-client leaves Nagle's algorithm on. A publish or an ack is a small write that then
+      // waits for the broker's delayed ACK (40 ms on Linux): measured on loopback at 1,000/s,
+      // publish → consume p50 22 ms and p99 45 ms with it, 1.3 ms and 5 ms without.
+      noDelay: true,
       // How long a channel set-up waits for a reconnection: long, so that the consumer, whose
       // set-up is waiting, resumes as soon as the connection is back. Nothing else waits on it:
       // publishes are sent only while connected, stopConsuming() does not wait while

@@ -67,18 +67,18 @@ export class RedisSmppCache implements SmppCache {
   async storeMessageId(smscId: string, vumiId: string, ttlSeconds: number): Promise<void> {
     this.checkOpen();
     const ttl = ttlMillis(ttlSeconds);
-    await this.connection.client.set(this.messageIdKey(smscId), vumiId, { expiration: { type: 'PX', value: ttl } });
+    await this.connection.commands.set(this.messageIdKey(smscId), vumiId, { expiration: { type: 'PX', value: ttl } });
   }
 
   async getMessageId(smscId: string): Promise<string | undefined> {
     this.checkOpen();
-    const value = await this.connection.client.get(this.messageIdKey(smscId));
+    const value = await this.connection.commands.get(this.messageIdKey(smscId));
     return value ?? undefined;
   }
 
   async deleteMessageId(smscId: string): Promise<void> {
     this.checkOpen();
-    await this.connection.client.del(this.messageIdKey(smscId));
+    await this.connection.commands.del(this.messageIdKey(smscId));
   }
 
   async storeMultipartPart(key: string, total: number, sequence: number, part: Buffer, ttlSeconds: number): Promise<Buffer[] | undefined> {
@@ -86,7 +86,7 @@ export class RedisSmppCache implements SmppCache {
     checkMultipartPart(total, sequence);
     const ttl = ttlMillis(ttlSeconds);
     const reply = await STORE_PART.run(
-      this.connection.client,
+      this.connection.commands,
       [this.multipartKey(key, total)],
       [String(total), String(sequence), part, String(ttl)],
       BUFFERS,

@@ -22,8 +22,10 @@ export interface RedisConnectionOptions {
   /** How long one connection attempt may take, in ms. Default 5 000. */
   readonly connectTimeoutMs?: number;
   /**
-   * How long a command may wait (queued while reconnecting, or for its reply) before it fails
-   * with a TimeoutError, in ms. Default 5 000; 0 waits for ever.
+   * How long a command made while Redis is away may wait in the offline queue for the
+   * reconnection before it fails with node-redis's TimeoutError, in ms. Default 5 000; 0 waits
+   * for ever. (A command sent to a connected Redis waits for its reply however long it takes,
+   * as node-redis's own timeout does.)
    */
   readonly commandTimeoutMs?: number;
   /** Reconnect back-off: 50 ms doubling up to this, in ms, with jitter; retried for ever. Default 5 000. */
@@ -34,7 +36,6 @@ export interface RedisConnectionOptions {
 
 function newClient(url: string, options: RedisConnectionOptions) {
   const maxDelay = options.maxReconnectDelayMs ?? 5_000;
-  const commandTimeout = options.commandTimeoutMs ?? 5_000;
   return createClient({
     url,
     name: options.clientName ?? 'smpp-transport',
@@ -42,7 +43,6 @@ function newClient(url: string, options: RedisConnectionOptions) {
       connectTimeout: options.connectTimeoutMs ?? 5_000,
       reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 16), maxDelay) * (0.75 + Math.random() / 2),
     },
-    ...(commandTimeout > 0 ? { commandOptions: { timeout: commandTimeout } } : {}),
   });
 }
 
@@ -54,16 +54,19 @@ export const redactRedisUrl = (url: string): string => redactUrlPassword(url, 'R
 
 /**
  * One node-redis client and the key prefix its users share. It reconnects by itself (commands
- * made meanwhile wait in node-redis's offline queue, up to the command timeout); errors are
- * logged, once per outage at error level and then at debug, so a long outage does not flood the
- * log. One connection can serve a cache and a sequencer: whoever made it closes it.
+ * made meanwhile through `commands` wait in node-redis's offline queue, up to the command
+ * timeout); errors are logged, once per outage at error level and then at debug, so a long
+ * outage does not flood the log. One connection can serve a cache and a sequencer: whoever made it closes it.
  */
 export class RedisConnection {
+  /** The client itself, with no command timeout: for set-up, tests and administration. */
   readonly client: RedisClient;
   readonly keyPrefix: string;
   /** The URL as it may be logged (password redacted). */
   readonly safeUrl: string;
   private readonly logger: Logger;
+  /** The client with the command timeout, for commands made while Redis is away. */
+  private readonly offlineClient: RedisClient;
   private failing = false;
   private closed = false;
 
@@ -74,6 +77,8 @@ export class RedisConnection {
     this.keyPrefix = options.keyPrefix ?? 'smpp:';
     this.logger = (options.logger ?? pino({ name: 'smpp' })).child({ component: 'redis', redis: this.safeUrl });
     this.client = newClient(url, options);
+    const commandTimeout = options.commandTimeoutMs ?? 5_000;
+    this.offlineClient = commandTimeout > 0 ? this.client.withCommandOptions({ timeout: commandTimeout }) : this.client;
     this.client.on('error', (error: unknown) => this.onError(error));
     this.client.on('reconnecting', () => this.logger.debug('reconnecting to Redis'));
     this.client.on('ready', () => {
@@ -98,6 +103,17 @@ export class RedisConnection {
     if (this.closed) throw new Error('the Redis connection is closed');
     await this.client.connect();
     if (this.closed) throw new Error('the Redis connection was closed while connecting');
+  }
+
+  /**
+   * The client for the cache's and the sequencer's commands. node-redis times a command out only
+   * while it waits to be written, which on a connected client is until the next write, and it
+   * does so with an AbortSignal.timeout and its listeners per command: a tenth of the
+   * transport's CPU at a few thousand messages a second. So the timeout is asked for only while
+   * Redis is away, when a command may wait in the offline queue.
+   */
+  get commands(): RedisClient {
+    return this.client.isReady ? this.client : this.offlineClient;
   }
 
   /** `keyPrefix` + `name`. */
