@@ -11,6 +11,7 @@ import type { Publisher } from 'rabbitmq-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AmqpBus, BusPublishError, DeliveryLostError, amqpConnectionSettings, redactAmqpUrl } from '../../../src/transport/bus/index.js';
 import type { AmqpBusOptions, OutboundDelivery, OutboundHandler } from '../../../src/transport/bus/index.js';
+import { amqpSocketOf, isCoalescing } from '../../../src/transport/bus/coalesce-writes.js';
 import { createEvent, createMessage, serialiseEvent, serialiseMessage } from '../../../src/transport/messages.js';
 import { RABBITMQ_URL, rabbitmqAvailable } from '../../helpers/services.js';
 import { probe as makeProbe } from '../../helpers/probe.js';
@@ -426,6 +427,33 @@ describe.runIf(await rabbitmqAvailable())('AmqpBus on RabbitMQ', () => {
     expect((read?.body as Buffer).toString()).toBe(serialiseMessage(inbound));
     await bus.stopConsuming();
     expect(await readyCount(`${name}.outbound`)).toBe(0);
+  });
+
+  it('coalesces the writes of each tick on every connection, the first and each after a reconnect, and loses no publish by it', async () => {
+    expect.hasAssertions();
+    const name = newName();
+    const bus = newBus(name);
+    await bus.start();
+    const socketOf = () => amqpSocketOf((bus as unknown as { connection: object }).connection);
+    const first = socketOf();
+    expect(first).toBeDefined();
+    expect(isCoalescing(first!)).toBe(true);
+    const events = Array.from({ length: 50 }, (_, i) => createEvent({ user_message_id: `m${i}`, event_type: 'ack', sent_message_id: `m${i}` }));
+    // Fifty publishes made in one tick, and all confirmed.
+    await Promise.all(events.map((event) => bus.publishEvent(event)));
+    expect(await readyCount(`${name}.event`)).toBe(50);
+    for (const event of events) {
+      const got = await admin.basicGet({ queue: `${name}.event`, noAck: true });
+      expect((got?.body as Buffer).toString('utf8')).toBe(serialiseEvent(event));
+    }
+
+    const up = once(bus, 'connected', { signal: AbortSignal.timeout(10_000) });
+    dropConnection(bus);
+    await up;
+    const second = socketOf();
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+    expect(isCoalescing(second!)).toBe(true);
   });
 
   it('while disconnected a publish waits for the reconnection within its timeout, else fails promptly having sent nothing', async () => {
