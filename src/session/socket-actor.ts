@@ -33,10 +33,13 @@ export const socketActor = fromCallback<{ type: 'noop' }, SocketInput, SmppEvent
   let closedByUs = false;
   let corked = false;
 
-  // PDUs written in one tick leave together: cork, and uncork after the tick, or sooner once a
-  // sixth of a window is waiting. One segment per window made client and SMSC take turns, each
-  // idle while the other worked; a few segments per window let both work at once (measured by
-  // the `session` bench: 1.8x node-smpp at window 100 with one segment, 2.4x with six).
+  // PDUs written in one turn of the event loop leave together: cork, and uncork once the I/O
+  // callbacks of this turn have run (setImmediate), or sooner once a sixth of a window is
+  // waiting. Uncorking at the end of each tick instead sent about one PDU per write under
+  // bench:e2e, where each submit comes from its own AMQP delivery: the syscalls were a tenth of
+  // the transport's CPU. One segment per window made client and SMSC take turns, each idle
+  // while the other worked; a few segments per window let both work at once (measured by the
+  // `session` bench: 1.8x node-smpp at window 100 with one segment, 2.4x with six).
   const batchLimit = Math.max(2, Math.ceil(input.config.window_size / 6));
   let batched = 0;
   const uncork = () => {
@@ -49,7 +52,7 @@ export const socketActor = fromCallback<{ type: 'noop' }, SocketInput, SmppEvent
     if (!corked) {
       corked = true;
       socket.cork();
-      process.nextTick(uncork);
+      setImmediate(uncork);
     }
     socket.write(bytes);
     if (++batched >= batchLimit) uncork();

@@ -429,7 +429,7 @@ describe.runIf(await rabbitmqAvailable())('AmqpBus on RabbitMQ', () => {
     expect(await readyCount(`${name}.outbound`)).toBe(0);
   });
 
-  it('coalesces the writes of each tick on every connection, the first and each after a reconnect, and loses no publish by it', async () => {
+  it('coalesces the writes of each turn of the event loop on every connection, the first and each after a reconnect, and loses no publish by it', async () => {
     expect.hasAssertions();
     const name = newName();
     const bus = newBus(name);
@@ -439,7 +439,7 @@ describe.runIf(await rabbitmqAvailable())('AmqpBus on RabbitMQ', () => {
     expect(first).toBeDefined();
     expect(isCoalescing(first!)).toBe(true);
     const events = Array.from({ length: 50 }, (_, i) => createEvent({ user_message_id: `m${i}`, event_type: 'ack', sent_message_id: `m${i}` }));
-    // Fifty publishes made in one tick, and all confirmed.
+    // Fifty publishes made at once, and all confirmed.
     await Promise.all(events.map((event) => bus.publishEvent(event)));
     expect(await readyCount(`${name}.event`)).toBe(50);
     for (const event of events) {

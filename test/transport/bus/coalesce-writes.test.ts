@@ -33,7 +33,8 @@ function writeMethod(socket: Socket, frames: string[]): boolean {
   return ok;
 }
 
-const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve));
+/** After this turn of the event loop, when the held writes go. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('coalesceWritesPerTick', () => {
   let pair: Awaited<ReturnType<typeof socketPair>>;
@@ -47,7 +48,7 @@ describe('coalesceWritesPerTick', () => {
     await new Promise((resolve) => pair.server.close(resolve));
   });
 
-  it('holds what each cork/uncork wrote until the end of the tick, then sends it all, in order', async () => {
+  it('holds what each cork/uncork wrote in this turn of the event loop, then sends it all, in order', async () => {
     const { client } = pair;
     coalesceWritesPerTick(client);
     const frames = Array.from({ length: 20 }, (_, i) => [`<m${i}:`, 'header', `body${i}>`]);
@@ -55,7 +56,7 @@ describe('coalesceWritesPerTick', () => {
     const expected = frames.flat().join('');
     // Nothing has gone to the kernel yet: every byte waits in the socket's buffer.
     expect(client.writableLength).toBe(Buffer.byteLength(expected));
-    await nextTick();
+    await nextTurn();
     expect(client.writableLength).toBe(0);
     client.end();
     await pair.ended;
@@ -78,11 +79,11 @@ describe('coalesceWritesPerTick', () => {
     writeMethod(client, ['<a>']);
     writeMethod(client, ['<b>']);
     expect(client.writableLength).toBe(6);
-    await nextTick();
+    await nextTurn();
     expect(client.writableLength).toBe(0);
   });
 
-  it('end() in the same tick still sends everything before the FIN', async () => {
+  it('end() in the same turn still sends everything before the FIN', async () => {
     const { client } = pair;
     coalesceWritesPerTick(client);
     writeMethod(client, ['<last', ' words>']);
