@@ -119,12 +119,28 @@ const EVENT_KEYS = [
  * `": "` between items, and everything outside printable ASCII escaped as \uXXXX (ensure_ascii),
  * so byte-for-byte consumers see what they always saw.
  */
-function toJson(value: Record<string, unknown>, keys: readonly string[]): string {
-  return `{${keys.map((k) => `${pyString(k)}: ${pyJson(value[k])}`).join(', ')}}`;
+function toJson(value: Record<string, unknown>, keys: readonly KeyPrefix[]): string {
+  let json = '{';
+  for (const { key, prefix } of keys) json += prefix + pyJson(value[key]);
+  return `${json}}`;
 }
 
+/** A key and its `"key": ` (after `, ` but for the first) as toJson writes it, made once per schema rather than per message. */
+interface KeyPrefix {
+  readonly key: string;
+  readonly prefix: string;
+}
+
+const keyPrefixes = (keys: readonly string[]): KeyPrefix[] => keys.map((key, i) => ({ key, prefix: `${i === 0 ? '' : ', '}${pyString(key)}: ` }));
+
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
+const NOT_PRINTABLE_ASCII_ALL = /[^\x20-\x7e]/g;
+
 function pyString(s: string): string {
-  return JSON.stringify(s).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const json = JSON.stringify(s);
+  // Most values are plain ASCII: a test costs less than a replace that finds nothing.
+  if (!NOT_PRINTABLE_ASCII.test(json)) return json;
+  return json.replace(NOT_PRINTABLE_ASCII_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function pyJson(value: unknown): string {
@@ -137,12 +153,15 @@ function pyJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+const MESSAGE_KEY_PREFIXES = keyPrefixes(MESSAGE_KEYS);
+const EVENT_KEY_PREFIXES = keyPrefixes(EVENT_KEYS);
+
 export function serialiseMessage(message: VumiMessage): string {
-  return toJson(message, MESSAGE_KEYS);
+  return toJson(message, MESSAGE_KEY_PREFIXES);
 }
 
 export function serialiseEvent(event: VumiEvent): string {
-  return toJson(event, EVENT_KEYS);
+  return toJson(event, EVENT_KEY_PREFIXES);
 }
 
 export function createMessage(input: VumiMessageInput): VumiMessage {

@@ -115,7 +115,7 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
    * the event (a fraction of a millisecond); one killed between the publish and the note (bus
    * down at the attempt) may send a second.
    */
-  const publishFinal = async (event: VumiEvent, messageId: string, log: Logger, what: string) => {
+  const publishFinal = async (event: VumiEvent, messageId: string, what: string) => {
     await publishUntilConfirmed(
       async () => {
         // With the bus down the publish would wait for it with the note already made, and a
@@ -136,8 +136,9 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
         if (event.event_type === 'ack' || event.event_type === 'nack') metrics?.event(event.event_type);
       },
       signal,
-      log,
+      logger,
       what,
+      { message_id: messageId },
     );
   };
 
@@ -150,12 +151,11 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
         nack_reason: reason,
         transport_metadata: options.vumi2Metadata ? {} : metadata,
       });
-      await publishFinal(event, messageId, logger, `the nack for ${messageId}`);
+      await publishFinal(event, messageId, 'the nack');
     }
   };
 
   const send = async (message: VumiMessage, delivery: OutboundDelivery): Promise<void> => {
-    const log = logger.child({ message_id: message.message_id });
     const ussd = ussdSubmitFields(message, options.ussd);
     const pdus = await buildSubmitSms(message, options.submit, () => options.sequencer.next(), ussd ?? {});
     // Waits for a bind that can take it (none bound: until one is; all full: until one has room).
@@ -165,7 +165,7 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
     try {
       if (isLost(delivery)) {
         // Lost with the bus connection while it waited: the broker has already handed it out again.
-        log.info('delivery lost with the bus connection while waiting for a bind; not sent');
+        logger.info({ message_id: message.message_id }, 'delivery lost with the bus connection while waiting for a bind; not sent');
         return;
       }
       outcome = await submitAll(lease, message, pdus);
@@ -175,7 +175,10 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
     if (outcome.refused !== undefined) {
       const { status, command } = outcome.refused;
       const { smscIds } = outcome;
-      log.info({ command, status: commandStatusName(status), part: smscIds.length + 1, parts: pdus.length, bind: lease.index }, 'submit refused');
+      logger.info(
+        { message_id: message.message_id, command, status: commandStatusName(status), part: smscIds.length + 1, parts: pdus.length, bind: lease.index },
+        'submit refused',
+      );
       await nack(delivery, message.message_id, nackReason(status), {
         smpp_command_status: commandStatusName(status),
         smpp_command_status_code: status,
@@ -192,7 +195,7 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
       sent_message_id: message.message_id,
       transport_metadata: options.vumi2Metadata ? {} : { smpp_message_id: smscIds[0] ?? null, smpp_message_ids: smscIds },
     });
-    await publishFinal(ack, message.message_id, log, 'the ack');
+    await publishFinal(ack, message.message_id, 'the ack');
     await delivery.ack();
   };
 

@@ -21,6 +21,8 @@ export async function publishUntilConfirmed(
   signal: AbortSignal,
   logger: Logger,
   what: string,
+  /** Added to the retry warnings (a message_id), instead of a child logger made for every message. */
+  bindings: Record<string, unknown> = {},
 ): Promise<void> {
   let delay = 250;
   for (let attempt = 0; ; attempt++) {
@@ -30,7 +32,7 @@ export async function publishUntilConfirmed(
       return;
     } catch (err) {
       if (!(err instanceof BusPublishError)) throw err;
-      logger.warn({ err: err.message, reason: err.reason }, `publishing ${what} failed; retrying in ${delay} ms`);
+      logger.warn({ ...bindings, err: err.message, reason: err.reason }, `publishing ${what} failed; retrying in ${delay} ms`);
     }
     await new Promise<void>((resolve) => {
       // One listener per wait, removed when the wait ends: the signal is the whole transport's.
