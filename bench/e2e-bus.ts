@@ -6,6 +6,7 @@
  */
 import { Connection } from 'rabbitmq-client';
 import type { Consumer, Publisher } from 'rabbitmq-client';
+import { amqpSocketOf, coalesceWritesPerTick } from '../src/transport/bus/coalesce-writes.js';
 
 export const VUMI_EXCHANGE = 'vumi';
 
@@ -122,6 +123,62 @@ export async function rawBus(url: string, queue: string, n: number, body: (i: nu
   } finally {
     await connection.queueDelete({ queue }).catch(() => undefined);
     await connection.close();
+  }
+}
+
+/**
+ * What RabbitMQ allows any transport here: the same two crossings of the broker as the
+ * transport's path, with nothing else. `n` messages are published (`publishWindow` in flight) to
+ * queue A; a relay, on its own connection with the transport's socket settings (Nagle off, writes
+ * coalesced per turn of the event loop), consumes A with prefetch `prefetch`, publishes
+ * `reply(body)` to queue B with a confirm, and only then acks; a reader consumes B. First publish
+ * to the last message read from B. No SMPP, no Redis, no parsing: the broker's share of the
+ * transport's cost, measured in the same run.
+ */
+export async function rawRelay(
+  url: string,
+  queue: string,
+  n: number,
+  body: (i: number) => Buffer,
+  reply: Buffer,
+  publishWindow: number,
+  prefetch: number,
+): Promise<RawResult> {
+  const [a, b] = [`${queue}.a`, `${queue}.b`];
+  const app = benchConnection(url, 'bench-e2e-relay-app');
+  const relay = benchConnection(url, 'bench-e2e-relay');
+  for (const connection of [app, relay]) connection.on('error', () => undefined);
+  relay.on('connection', () => {
+    const socket = amqpSocketOf(relay);
+    if (socket !== undefined) coalesceWritesPerTick(socket);
+  });
+  try {
+    for (const q of [a, b]) {
+      await declareQueue(app, q);
+      await app.queuePurge({ queue: q });
+    }
+    const relayPublisher = relay.createPublisher({ confirm: true });
+    const relayConsumer = relay.createConsumer({ queue: a, queueOptions: { durable: true }, qos: { prefetchCount: prefetch }, concurrency: prefetch }, async () => {
+      await relayPublisher.send({ exchange: VUMI_EXCHANGE, routingKey: b, durable: true }, reply);
+    });
+    let read = 0;
+    let done: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const reader = app.createConsumer({ queue: b, queueOptions: { durable: true }, qos: { prefetchCount: 200 }, concurrency: 200 }, () => {
+      if (++read === n) done();
+    });
+    await Promise.all([ready(relayConsumer), ready(reader)]);
+    const publisher = new BusPublisher(app, publishWindow);
+    const start = performance.now();
+    await publisher.all(a, n, body);
+    await finished;
+    const seconds = (performance.now() - start) / 1000;
+    await Promise.all([relayConsumer.close(), reader.close()]);
+    await Promise.all([publisher.close(), relayPublisher.close()]);
+    return { messages: n, seconds, rate: n / seconds };
+  } finally {
+    for (const q of [a, b]) await app.queueDelete({ queue: q }).catch(() => undefined);
+    await Promise.all([relay.close(), app.close()]);
   }
 }
 

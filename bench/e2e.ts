@@ -3,36 +3,39 @@
  *
  * 1. **Raw bus (the ceiling).** N persistent messages (the same bodies as below) published with
  *    confirms to a durable queue and consumed + acked with prefetch = worker_concurrency:
- *    messages per second from the first publish to the last ack.
- * 2. **Throughput.** The transport (`smpp-transport run`, a child process, so its RSS is its own)
+ *    messages per second from the first publish to the last ack. Measured again at the end.
+ * 2. **Relay.** The same N through the broker twice, as the transport's path crosses it, with
+ *    nothing else: consume, publish an ack event with a confirm, ack (see `rawRelay`). What the
+ *    broker leaves for any transport on this machine.
+ * 3. **Throughput.** The transport (`smpp-transport run`, a child process, so its RSS is its own)
  *    bound to the simulator (in this process); N messages published to `<name>.outbound` as fast
  *    as confirms allow: messages per second from the first publish to the Nth ack event read
  *    from `<name>.event`. The transport moves each message through the broker twice (outbound
  *    in, event out), hence the goal of half the raw rate.
- * 3. **Latency.** 1,000 messages per second for 10 s: per message, publish → ack event read;
+ * 4. **Latency.** 1,000 messages per second for 10 s: per message, publish → ack event read;
  *    p50, p99, max.
- * 4. **Memory.** The transport's VmRSS every 100 ms over the whole run: the peak, and over the
+ * 5. **Memory.** The transport's VmRSS every 100 ms over the whole run: the peak, and over the
  *    throughput run the mean RSS of the second and of the last quarter of the messages (by acks
  *    read), and their ratio (a leak shows as a last quarter above the second).
  *
  * E2E_MESSAGES (N, default 100,000), E2E_RATE (default 1000), E2E_LATENCY_SECONDS (default 10),
  * E2E_CONCURRENCY (worker_concurrency = window_size, default 50), E2E_REDIS=0 (sequencer and
  * cache in memory instead of Redis: the cache then holds every message id for
- * smpp_cache_config.timeout, a day, which the RSS shows), E2E_DIST=1 (run dist/src/cli.js, built by `npm run build`,
- * instead of src/cli.ts through tsx, whose loader adds to the RSS), E2E_NODE_ARGS (options for the
- * transport's node, split on spaces: `--cpu-prof --cpu-prof-dir=/tmp/prof` profiles it),
- * E2E_TRANSPORT_LOG (a file that keeps the transport's output; by default it is deleted). `--quick`
- * is N = 20,000.
+ * smpp_cache_config.timeout, a day, which the RSS shows), E2E_TSX=1 (run src/cli.ts through tsx
+ * instead of dist/src/cli.js, which `npm run bench:e2e` builds first; tsx's loader adds to the
+ * RSS), E2E_NODE_ARGS (options for the transport's node, split on spaces: `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof` profiles it), E2E_TRANSPORT_LOG (a file that keeps the transport's
+ * output; by default it is deleted). `--quick` is N = 20,000.
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSimulator } from '../src/simulator/simulator.js';
-import { createMessage } from '../src/transport/messages.js';
+import { createEvent, createMessage, serialiseEvent } from '../src/transport/messages.js';
 import { RABBITMQ_URL, REDIS_URL } from '../test/helpers/services.js';
 import { TransportProcess } from '../test/chaos/transport-process.js';
 import { deleteRedisKeys } from '../test/helpers/redis-keys.js';
-import { BusPublisher, EventReader, benchConnection, declareQueue, rawBus, rawLatency } from './e2e-bus.js';
+import { BusPublisher, EventReader, benchConnection, declareQueue, rawBus, rawLatency, rawRelay } from './e2e-bus.js';
 import { RssSampler, cpuSeconds, mib, percentile } from './e2e-measure.js';
 
 const args = process.argv.slice(2);
@@ -43,7 +46,8 @@ const CONCURRENCY = Number(process.env.E2E_CONCURRENCY ?? 50);
 /** Sequencer and cache in Redis (the deployed setup; the process's RSS is then its own working set); E2E_REDIS=0: in memory. */
 const REDIS = process.env.E2E_REDIS !== '0';
 /** Run the built transport (`node dist/src/cli.js`, after `npm run build`) instead of the sources through tsx. */
-const DIST = process.env.E2E_DIST === '1';
+/** The transport as installed (`dist/`, which `npm run bench:e2e` builds), unless E2E_TSX=1. */
+const DIST = process.env.E2E_TSX !== '1';
 const NODE_ARGS = (process.env.E2E_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 /** Unconfirmed publishes in flight, for the raw bus and the throughput run alike. */
 const PUBLISH_WINDOW = 100;
@@ -105,6 +109,20 @@ async function main(): Promise<number> {
   const messageIndex = (bytes: Buffer) => Number((JSON.parse(bytes.toString('utf8')) as { message_id: string }).message_id.slice(name.length + 1));
   const rawLatencies = await rawLatency(RABBITMQ_URL, `${name}.raw-latency`, latencyN, RATE, body, messageIndex, CONCURRENCY);
   console.log('done');
+  // An ack event as the transport writes one, for the relay to publish.
+  const ackEvent = Buffer.from(
+    serialiseEvent(
+      createEvent({
+        user_message_id: `${name}-0`,
+        event_type: 'ack',
+        sent_message_id: `${name}-0`,
+        transport_metadata: { smpp_message_id: '0123456789abcdef', smpp_message_ids: ['0123456789abcdef'] },
+      }),
+    ),
+  );
+  process.stdout.write(`relay through the broker (two crossings, nothing else): ${fmt(N)} messages… `);
+  const relay = await rawRelay(RABBITMQ_URL, `${name}.relay`, N, body, ackEvent, PUBLISH_WINDOW, CONCURRENCY);
+  console.log(`${fmt(relay.rate)}/s`);
 
   // ---- the simulator, the app, the transport -----------------------------------------------------
   const sim = createSimulator({ port: 0, http_port: null, log_level: 'silent', enquire_link_interval_ms: 0, message_store_size: 0 });
@@ -223,6 +241,8 @@ async function main(): Promise<number> {
         ['raw RabbitMQ publish → consume, before / after the transport (messages/s)', `${fmt(raw.rate)} / ${fmt(rawAfter.rate)}`, 'the ceiling: their mean'],
         ['transport: outbound → ack event (messages/s)', fmt(throughput), ''],
         ['transport / raw bus (mean)', `${ratio.toFixed(2)}×`, `≥ 0.50× ${ratio >= 0.5 ? '✓' : '✗'}`],
+        ['relay through the broker, no SMPP or Redis (messages/s)', fmt(relay.rate), `what any transport could reach here: ${(relay.rate / rawRate).toFixed(2)}× the raw bus`],
+        ['transport / relay', `${(throughput / relay.rate).toFixed(2)}×`, ''],
         [`raw bus latency publish → consumed at ${fmt(RATE)}/s, p50 / p99 (ms)`, `${percentile(rawLatencies, 0.5).toFixed(1)} / ${percentile(rawLatencies, 0.99).toFixed(1)}`, 'the floor'],
         [`latency publish → ack at ${fmt(RATE)}/s, p50 (ms)`, latencies.length ? percentile(latencies, 0.5).toFixed(1) : '—', ''],
         [`latency p99 (ms)`, latencies.length ? percentile(latencies, 0.99).toFixed(1) : '—', `< 20 ${percentile(latencies, 0.99) < 20 ? '✓' : '✗'}`],
