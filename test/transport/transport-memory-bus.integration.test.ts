@@ -129,6 +129,34 @@ describe('the transport on the in-memory bus', () => {
     expect(failures).toBe(4);
   });
 
+  it('publishes the ack while the SMSC id is being stored, and settles the delivery once it is', async () => {
+    const cache = new MemorySmppCache();
+    const store = cache.storeMessageId.bind(cache);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let correlations = 0;
+    cache.storeMessageId = async (key, vumiId, ttl) => {
+      if (!key.startsWith('final:')) {
+        correlations++;
+        await gate;
+      }
+      return store(key, vumiId, ttl);
+    };
+    const w = await start({}, {}, { cache });
+    const msg = outbound();
+    let settled: string | undefined;
+    const settling = w.bus.publishOutbound(msg).then((outcome) => (settled = outcome));
+    const [ack] = await w.bus.waitForEvents(1, 5_000);
+    expect(ack).toMatchObject({ event_type: 'ack', user_message_id: msg.message_id });
+    expect(correlations).toBe(1);
+    const smscId = (ack?.transport_metadata as { smpp_message_id: string }).smpp_message_id;
+    expect(await cache.getMessageId(smscId)).toBeUndefined();
+    expect(settled).toBeUndefined();
+    release();
+    expect(await settling).toBe('ack');
+    expect(await cache.getMessageId(smscId)).toBe(msg.message_id);
+  });
+
   it('nacks a message that fails unexpectedly instead of dropping it in silence', async () => {
     const inner = new InMemorySequencer();
     let broken = false;

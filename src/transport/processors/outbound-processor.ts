@@ -80,6 +80,8 @@ interface SubmitOutcome {
   smscIds: string[];
   /** The part that was refused, if one was. */
   refused?: { command: string; status: number };
+  /** The storing of the accepted parts' SMSC ids, which may still be under way (it never fails). */
+  stored: Promise<unknown>;
 }
 
 /**
@@ -179,11 +181,14 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
         { message_id: message.message_id, command, status: commandStatusName(status), part: smscIds.length + 1, parts: pdus.length, bind: lease.index },
         'submit refused',
       );
-      await nack(delivery, message.message_id, nackReason(status), {
-        smpp_command_status: commandStatusName(status),
-        smpp_command_status_code: status,
-        ...(smscIds.length > 0 && { smpp_message_ids: smscIds }),
-      });
+      await Promise.all([
+        nack(delivery, message.message_id, nackReason(status), {
+          smpp_command_status: commandStatusName(status),
+          smpp_command_status_code: status,
+          ...(smscIds.length > 0 && { smpp_message_ids: smscIds }),
+        }),
+        outcome.stored,
+      ]);
       await delivery.ack();
       return;
     }
@@ -195,14 +200,16 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
       sent_message_id: message.message_id,
       transport_metadata: options.vumi2Metadata ? {} : { smpp_message_id: smscIds[0] ?? null, smpp_message_ids: smscIds },
     });
-    await publishFinal(ack, message.message_id, 'the ack');
+    // The ids are stored while the ack goes out: receipts wait for the storing (the tracker),
+    // nothing else needs it first, and Redis then gets both writes in one round trip.
+    await Promise.all([publishFinal(ack, message.message_id, 'the ack'), outcome.stored]);
     await delivery.ack();
   };
 
   /**
    * The SMSC has the message by now: a failing cache (Redis away for a moment) must not turn
-   * that into a lost message with no event. A few tries, then the ack goes out anyway and only
-   * the receipts of this part will find nothing to match.
+   * that into a lost message with no event. A few tries, then it gives up, and only the receipts
+   * of this part will find nothing to match. Never throws.
    */
   const storeCorrelation = async (smscId: string, vumiId: string): Promise<void> => {
     const key = submitMessageIdKey(smscId, options.messageIdProfile);
@@ -223,6 +230,8 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
   /** Every part on one bind, in order, until one is refused. */
   const submitAll = async ({ client, index }: BindLease, message: VumiMessage, pdus: readonly SubmitFields[]): Promise<SubmitOutcome> => {
     const smscIds: string[] = [];
+    const stores: Promise<unknown>[] = [];
+    const stored = () => Promise.all(stores);
     for (const pdu of pdus) {
       // Should the bind go down between parts, the submit fails with NotBoundError and the
       // whole message goes back to the queue.
@@ -240,19 +249,24 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
                 throw err;
               },
             );
-      const resp = await options.tracker.track(
+      // The submit and the storing of its SMSC id are one tracked operation, so a receipt that
+      // overtakes the response waits for both; the next part and the event need not.
+      const tracked = options.tracker.track(
         submitted.then(async (r) => {
-          // Correlation is written before a receipt can be looked for, the next part goes, or the ack.
           if (r.command === 'submit_sm_resp' && r.command_status === 0) await storeCorrelation(r.message_id, message.message_id);
           return r;
         }),
       );
+      // It fails only as the submit does, which the await below reports.
+      tracked.catch(() => undefined);
+      const resp = await submitted;
+      stores.push(tracked);
       if (resp.command === 'generic_nack' || resp.command_status !== 0) {
-        return { smscIds, refused: { command: resp.command, status: resp.command_status } };
+        return { smscIds, refused: { command: resp.command, status: resp.command_status }, stored: stored() };
       }
       smscIds.push(resp.message_id);
     }
-    return { smscIds };
+    return { smscIds, stored: stored() };
   };
 
   const handle = async (message: VumiMessage, delivery: OutboundDelivery, hadCopy: boolean): Promise<void> => {
