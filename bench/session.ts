@@ -4,7 +4,7 @@
  * (`smpp.connect` + bind_transceiver + submit_sm with callbacks), both against the same simulator
  * in the same run.
  *
- * The simulator runs in a child process (this file, started again with `--simulator`) so that
+ * The simulator runs in a child process (`simulator-child.ts`) so that
  * client and SMSC do not share one event loop: the bench process holds only the client under
  * test. Each side's CPU use during the measured window is printed; an SMSC near 100 % means the
  * SMSC, not the client, set the pace.
@@ -12,8 +12,6 @@
  * A second table prices what the design keeps off the hot path: an XState v5 event (one
  * transition with one assign) per PDU, against a plain method call doing the same counting.
  */
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,76 +19,10 @@ import { pino } from 'pino';
 import { Bench } from 'tinybench';
 import { assign, createActor, setup } from 'xstate';
 import { SmppClient } from '../src/session/smpp-client.js';
-import { createSimulator } from '../src/simulator/simulator.js';
 import type { NodeSmppPdu } from '../test/helpers/node-smpp.js';
 import type { BenchOptions, BenchSuite } from './index.js';
-import { cpuShare, forkModule, isEntry, micros, percent, perSecond } from './simulator.js';
-
-// ---- the simulator child --------------------------------------------------------------------------
-
-type ToChild = { type: 'cpu' };
-type FromChild = { type: 'ready'; port: number } | { type: 'cpu'; usage: NodeJS.CpuUsage };
-
-/** A child that lives longer than this has lost its parent somehow: it ends itself. */
-const CHILD_MAX_LIFETIME_MS = 15 * 60_000;
-
-async function simulatorMain(): Promise<void> {
-  // No message store: this suite measures the clients, and the store's eviction is the simulator's
-  // costliest step once it is full (see the simulator suite), so the SMSC would set the pace.
-  const sim = createSimulator({ port: 0, http_port: null, log_level: 'silent', enquire_link_interval_ms: 0, message_store_size: 0 });
-  const { port } = await sim.start();
-  const send = (message: FromChild) => process.send?.(message);
-  process.on('message', (message: ToChild) => {
-    if (message.type === 'cpu') send({ type: 'cpu', usage: process.cpuUsage() });
-  });
-  const end = () => void sim.stop().finally(() => process.exit(0));
-  process.once('disconnect', end);
-  setTimeout(end, CHILD_MAX_LIFETIME_MS).unref();
-  send({ type: 'ready', port });
-}
-
-class SimulatorChild {
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly port: number,
-  ) {}
-
-  static async start(): Promise<SimulatorChild> {
-    const child = forkModule(import.meta.url, ['--simulator']);
-    const port = await new Promise<number>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error('the simulator child did not start within 30 s')), 30_000);
-      child.once('message', (message: FromChild) => {
-        clearTimeout(timer);
-        if (message.type === 'ready') ok(message.port);
-        else fail(new Error(`unexpected message from the simulator child: ${message.type}`));
-      });
-      child.once('exit', (code) => fail(new Error(`the simulator child exited with code ${code}`)));
-    });
-    return new SimulatorChild(child, port);
-  }
-
-  /** The child's process.cpuUsage(), asked over IPC. */
-  cpu(): Promise<NodeJS.CpuUsage> {
-    return new Promise((ok) => {
-      const listener = (message: FromChild) => {
-        if (message.type !== 'cpu') return;
-        this.child.off('message', listener);
-        ok(message.usage);
-      };
-      this.child.on('message', listener);
-      this.child.send({ type: 'cpu' } satisfies ToChild);
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.disconnect();
-    const timer = setTimeout(() => this.child.kill(), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
+import { SimulatorChild } from './simulator-child.js';
+import { cpuShare, micros, percent, perSecond } from './simulator.js';
 
 // ---- the two clients --------------------------------------------------------------------------
 
@@ -367,7 +299,3 @@ export const sessionSuite: BenchSuite = {
     await transitionCost(options, results.get('ours 100')!.rate);
   },
 };
-
-if (isEntry(import.meta.url) && process.argv[2] === '--simulator') {
-  await simulatorMain();
-}
