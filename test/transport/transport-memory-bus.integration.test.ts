@@ -190,6 +190,38 @@ describe('the transport on the in-memory bus', () => {
     expect(nack?.nack_reason).toMatch(/^outcome unknown/);
   });
 
+  it('goes on with a long message after a reconnection from the part whose answer was lost, resending none the SMSC accepted', async () => {
+    const w = await start(
+      { reconnect_delay_initial: 0.05, submit_sm_processor_config: { multipart_handling: 'multipart_udh' } },
+      { receipts: { rules: [] } },
+    );
+    const parts: Buffer[] = [];
+    w.sim.on('message', (m) => {
+      parts.push(Buffer.from(m.short_message));
+      if (parts.length === 2) {
+        // Part 2 is taken but its answer held back; the connection then drops, so its outcome
+        // is unknown to the transport, and the SMSC answers promptly again after the rebind.
+        w.sim.setFaults({ response_delay_ms: 60_000 });
+        setImmediate(() => {
+          w.sim.setFaults({ response_delay_ms: 0 });
+          w.sim.disconnectAll();
+        });
+      }
+    });
+    const msg = outbound('x'.repeat(400)); // three parts of 153 septets
+    expect(await w.bus.publishOutbound(msg)).toBe('ack');
+    expect(w.bus.stats.requeued).toBe(0);
+    expect(w.bus.events).toHaveLength(1);
+    const [ack] = w.bus.events;
+    expect(ack).toMatchObject({ event_type: 'ack', user_message_id: msg.message_id });
+    expect((ack?.transport_metadata as { smpp_message_ids: string[] }).smpp_message_ids).toHaveLength(3);
+    // UDH: 05 00 03 <reference> <total> <part>. Part 1 went once, part 2 twice (its first answer
+    // was lost with the connection), part 3 once; all under one reference.
+    expect(parts.map((p) => p[5])).toEqual([1, 2, 2, 3]);
+    expect(new Set(parts.map((p) => p[3])).size).toBe(1);
+    expect(parts.every((p) => p[4] === 3)).toBe(true);
+  });
+
   it('returns a message to the queue when the connection drops before its response', async () => {
     const w = await start({ reconnect_delay_initial: 5 }, { faults: { response_delay_ms: 10_000 } });
     const submitted = new Promise<void>((resolve) => w.sim.on('message', () => resolve()));

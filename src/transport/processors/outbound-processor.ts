@@ -75,11 +75,18 @@ function submitErrorKind(err: unknown): SubmitErrorKind {
   return 'other';
 }
 
+/** The parts of one message the SMSC has accepted so far, kept across a reconnection. */
+interface SubmitProgress {
+  readonly smscIds: string[];
+  /** The storing of their SMSC ids (see SubmitOutcome.stored). */
+  readonly stores: Promise<unknown>[];
+}
+
 interface SubmitOutcome {
   /** The SMSC ids of the parts accepted. */
   smscIds: string[];
-  /** The part that was refused, if one was. */
-  refused?: { command: string; status: number };
+  /** The part that was refused, if one was, and the bind that refused it. */
+  refused?: { command: string; status: number; bind: number };
   /** The storing of the accepted parts' SMSC ids, which may still be under way (it never fails). */
   stored: Promise<unknown>;
 }
@@ -160,25 +167,39 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
   const send = async (message: VumiMessage, delivery: OutboundDelivery): Promise<void> => {
     const ussd = ussdSubmitFields(message, options.ussd);
     const pdus = await buildSubmitSms(message, options.submit, () => options.sequencer.next(), ussd ?? {});
-    // Waits for a bind that can take it (none bound: until one is; all full: until one has room).
-    // The bind is given back once the SMSC has answered, before the event is published.
-    const lease = await binds.acquire(signal);
+    const progress: SubmitProgress = { smscIds: [], stores: [] };
     let outcome: SubmitOutcome;
-    try {
-      if (isLost(delivery)) {
-        // Lost with the bus connection while it waited: the broker has already handed it out again.
-        logger.info({ message_id: message.message_id }, 'delivery lost with the bus connection while waiting for a bind; not sent');
-        return;
+    for (;;) {
+      // Waits for a bind that can take it (none bound: until one is; all full: until one has
+      // room). The bind is given back once the SMSC has answered, before the event is published.
+      const lease = await binds.acquire(signal);
+      try {
+        if (isLost(delivery)) {
+          // Lost with the bus connection while it waited: the broker has already handed it out again.
+          logger.info({ message_id: message.message_id }, 'delivery lost with the bus connection while waiting for a bind; not sent');
+          return;
+        }
+        outcome = await submitAll(lease, message, pdus, progress);
+        break;
+      } catch (err) {
+        // The connection went after the SMSC had accepted some parts of a long message: sending
+        // the whole message again (a requeue) would deliver those parts twice, under another
+        // reference. The rest goes once a bind is up, from the part whose answer was lost.
+        const partway = progress.smscIds.length > 0 && (err instanceof ConnectionLostError || err instanceof NotBoundError);
+        if (!partway || signal.aborted) throw err;
+        logger.info(
+          { message_id: message.message_id, parts_accepted: progress.smscIds.length, parts: pdus.length, err: (err as Error).message },
+          'connection lost part way through a long message; the remaining parts go once a bind is up',
+        );
+      } finally {
+        lease.release();
       }
-      outcome = await submitAll(lease, message, pdus);
-    } finally {
-      lease.release();
     }
     if (outcome.refused !== undefined) {
       const { status, command } = outcome.refused;
       const { smscIds } = outcome;
       logger.info(
-        { message_id: message.message_id, command, status: commandStatusName(status), part: smscIds.length + 1, parts: pdus.length, bind: lease.index },
+        { message_id: message.message_id, command, status: commandStatusName(status), part: smscIds.length + 1, parts: pdus.length, bind: outcome.refused.bind },
         'submit refused',
       );
       await Promise.all([
@@ -227,14 +248,14 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
     }
   };
 
-  /** Every part on one bind, in order, until one is refused. */
-  const submitAll = async ({ client, index }: BindLease, message: VumiMessage, pdus: readonly SubmitFields[]): Promise<SubmitOutcome> => {
-    const smscIds: string[] = [];
-    const stores: Promise<unknown>[] = [];
+  /** The parts not yet accepted on one bind, in order, until one is refused; `progress` keeps what was. */
+  const submitAll = async ({ client, index }: BindLease, message: VumiMessage, pdus: readonly SubmitFields[], progress: SubmitProgress): Promise<SubmitOutcome> => {
+    const { smscIds, stores } = progress;
     const stored = () => Promise.all(stores);
-    for (const pdu of pdus) {
-      // Should the bind go down between parts, the submit fails with NotBoundError and the
-      // whole message goes back to the queue.
+    for (const pdu of pdus.slice(smscIds.length)) {
+      // Should the bind go down, the submit fails with ConnectionLostError or NotBoundError: a
+      // message with no part accepted yet goes back to the queue; otherwise send() goes on from
+      // this part once a bind is up.
       const started = performance.now();
       const submitted =
         metrics === undefined
@@ -262,7 +283,7 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
       const resp = await submitted;
       stores.push(tracked);
       if (resp.command === 'generic_nack' || resp.command_status !== 0) {
-        return { smscIds, refused: { command: resp.command, status: resp.command_status }, stored: stored() };
+        return { smscIds, refused: { command: resp.command, status: resp.command_status, bind: index }, stored: stored() };
       }
       smscIds.push(resp.message_id);
     }
