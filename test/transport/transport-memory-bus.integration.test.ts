@@ -191,10 +191,7 @@ describe('the transport on the in-memory bus', () => {
   });
 
   it('goes on with a long message after a reconnection from the part whose answer was lost, resending none the SMSC accepted', async () => {
-    const w = await start(
-      { reconnect_delay_initial: 0.05, submit_sm_processor_config: { multipart_handling: 'multipart_udh' } },
-      { receipts: { rules: [] } },
-    );
+    const w = await start({ reconnect_delay_initial: 0.05, submit_sm_processor_config: { multipart_handling: 'multipart_udh' } });
     const parts: Buffer[] = [];
     w.sim.on('message', (m) => {
       parts.push(Buffer.from(m.short_message));
