@@ -9,6 +9,7 @@ import type { MessageIdBase, MessageIdProfile } from './inbound/message-id.js';
 import type { DecodeAs } from './inbound/short-message.js';
 import { DELIVERY_STATUSES } from './messages.js';
 import { MULTIPART_HANDLING } from './outbound/submit-sm.js';
+import type { SubmitSmOptions } from './outbound/submit-sm.js';
 import { DEFAULT_REDIS_URL, defaultKeyPrefix } from './state/redis-connection.js';
 import { MAX_BLOCK_SIZE } from './state/redis-sequencer.js';
 
@@ -348,6 +349,24 @@ export const submitSmProcessorConfigSchema = z
     multipart_udh_reference_bits: z.literal([8, 16]).default(8),
   })
   .prefault({});
+
+export type SubmitSmProcessorConfig = z.output<typeof submitSmProcessorConfigSchema>;
+
+/** What submit_sm_processor_config says, as the wire values buildSubmitSms takes. */
+export function submitSmOptionsOf(c: SubmitSmProcessorConfig): SubmitSmOptions {
+  return {
+    data_coding: c.data_coding,
+    multipart_handling: c.multipart_handling,
+    service_type: c.service_type,
+    source_addr_ton: c.source_addr_ton,
+    source_addr_npi: c.source_addr_npi,
+    dest_addr_ton: c.dest_addr_ton,
+    dest_addr_npi: c.dest_addr_npi,
+    registered_delivery: registeredDeliveryOctet(c.registered_delivery),
+    multipart_sar_reference_rollover: c.multipart_sar_reference_rollover,
+    multipart_udh_reference_bits: c.multipart_udh_reference_bits,
+  };
+}
 
 const dataCodingOverrides = z
   .record(z.string(), z.string())

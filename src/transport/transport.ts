@@ -8,13 +8,12 @@ import { AmqpBus } from './bus/amqp-bus.js';
 import type { MessageBus, OutboundHandler } from './bus/bus.js';
 import { withTimeout } from './bus/bus.js';
 import { MemoryBus } from './bus/memory-bus.js';
-import { bindConfigsOf, redactedTransportConfig, registeredDeliveryOctet } from './config.js';
+import { bindConfigsOf, redactedTransportConfig, submitSmOptionsOf } from './config.js';
 import type { TransportConfig } from './config.js';
 import { HealthServer } from './http/health-server.js';
 import type { HealthReport, HealthSource } from './http/health-server.js';
 import type { InboundOptions } from './inbound/index.js';
 import { TransportMetrics, bindStateOf } from './metrics.js';
-import type { SubmitSmOptions } from './outbound/submit-sm.js';
 import { BindPool } from './processors/bind-pool.js';
 import { createInboundProcessor } from './processors/inbound-processor.js';
 import { createOutboundProcessor } from './processors/outbound-processor.js';
@@ -158,7 +157,7 @@ export class SmppTransport {
       bus: this.bus,
       cache: this.cache,
       sequencer: this.sequencer,
-      submit: this.submitOptions(),
+      submit: submitSmOptionsOf(config.submit_sm_processor_config),
       messageIdProfile: config.dr_processor_config.message_id_profile,
       messageIdTtlSeconds: config.smpp_cache_config.timeout,
       logger: this.logger.child({ component: 'outbound' }),
@@ -229,23 +228,6 @@ export class SmppTransport {
   /** Resolves once every bind is bound; rejects after `timeoutMs`. */
   async whenBound(timeoutMs = 30_000): Promise<void> {
     await Promise.all(this.clients.map((c) => c.whenBound(timeoutMs)));
-  }
-
-  /** What submit_sm_processor_config says, as wire values. */
-  private submitOptions(): SubmitSmOptions {
-    const c = this.config.submit_sm_processor_config;
-    return {
-      data_coding: c.data_coding,
-      multipart_handling: c.multipart_handling,
-      service_type: c.service_type,
-      source_addr_ton: c.source_addr_ton,
-      source_addr_npi: c.source_addr_npi,
-      dest_addr_ton: c.dest_addr_ton,
-      dest_addr_npi: c.dest_addr_npi,
-      registered_delivery: registeredDeliveryOctet(c.registered_delivery),
-      multipart_sar_reference_rollover: c.multipart_sar_reference_rollover,
-      multipart_udh_reference_bits: c.multipart_udh_reference_bits,
-    };
   }
 
   /**

@@ -28,19 +28,6 @@ export interface SubmitSmOptions {
   multipart_udh_reference_bits: 8 | 16;
 }
 
-export const DEFAULT_SUBMIT_SM_OPTIONS: SubmitSmOptions = {
-  data_coding: 0,
-  multipart_handling: 'short_message',
-  service_type: '',
-  source_addr_ton: 0,
-  source_addr_npi: 0,
-  dest_addr_ton: 0,
-  dest_addr_npi: 1,
-  registered_delivery: 0,
-  multipart_sar_reference_rollover: 0x10000,
-  multipart_udh_reference_bits: 8,
-};
-
 /**
  * IA5 text is 8-bit on the SMPP link, but SMSCs carry it to the handset as GSM 7-bit, so it
  * gets the 7-bit sizes, as vumi2 gives it (reference §7.4 says SMSC-specific).

@@ -2,8 +2,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { decodeText, encodePdu, parseUdh } from '../../../src/index.js';
 import { createMessage } from '../../../src/transport/messages.js';
 import type { VumiMessageInput } from '../../../src/transport/messages.js';
-import { DEFAULT_SUBMIT_SM_OPTIONS, UnsendableMessageError, buildSubmitSms } from '../../../src/transport/outbound/submit-sm.js';
+import { submitSmOptionsOf, submitSmProcessorConfigSchema } from '../../../src/transport/config.js';
+import { UnsendableMessageError, buildSubmitSms } from '../../../src/transport/outbound/submit-sm.js';
 import type { SubmitSmOptions } from '../../../src/transport/outbound/submit-sm.js';
+
+/** What an empty submit_sm_processor_config gives: vumi2's defaults. */
+const DEFAULT_SUBMIT_SM_OPTIONS = submitSmOptionsOf(submitSmProcessorConfigSchema.parse({}));
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex').toString('hex');
 
