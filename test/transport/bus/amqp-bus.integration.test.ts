@@ -15,6 +15,7 @@ import { amqpSocketOf, isCoalescing } from '../../../src/transport/bus/coalesce-
 import { createEvent, createMessage, serialiseEvent, serialiseMessage } from '../../../src/transport/messages.js';
 import { RABBITMQ_URL, rabbitmqAvailable } from '../../helpers/services.js';
 import { probe as makeProbe } from '../../helpers/probe.js';
+import { holding, outboundContract } from './bus-contract.js';
 
 const probe = () => makeProbe(5_000);
 
@@ -46,13 +47,6 @@ function expectNothingLeftSince(before: { sockets: number; timers: number }): vo
   expect(now.timers).toBeLessThanOrEqual(before.timers);
 }
 
-/** A handler that does its work synchronously (settling later, or not at all). */
-function holding(record: (delivery: OutboundDelivery) => void): OutboundHandler {
-  return (delivery) => {
-    record(delivery);
-    return Promise.resolve();
-  };
-}
 
 const message = (content: string) =>
   createMessage({ to_addr: '+27820001111', from_addr: '12345', transport_name: 'smpp', transport_type: 'sms', content });
@@ -140,7 +134,7 @@ describe.runIf(await rabbitmqAvailable())('AmqpBus on RabbitMQ', () => {
     return (await admin.queueDeclare({ queue, passive: true })).messageCount;
   }
 
-  async function sendOutbound(name: string, bodies: string[]): Promise<void> {
+  async function sendOutbound(name: string, bodies: readonly string[]): Promise<void> {
     for (const body of bodies) await adminPublisher.send({ exchange: 'vumi', routingKey: `${name}.outbound`, durable: true }, Buffer.from(body));
   }
 
@@ -190,132 +184,13 @@ describe.runIf(await rabbitmqAvailable())('AmqpBus on RabbitMQ', () => {
     expect((gotEvent?.body as Buffer).toString('utf8')).toBe(serialiseEvent(event));
   });
 
-  it('consumes with at most `concurrency` deliveries unsettled (prefetch)', async () => {
-    expect.hasAssertions();
-    const name = newName();
-    const bus = newBus(name);
-    await bus.start();
-    await sendOutbound(name, Array.from({ length: 10 }, (_, i) => `{"n":${i}}`));
-    expect(await readyCount(`${name}.outbound`)).toBe(10);
-
-    const held: OutboundDelivery[] = [];
-    const order: string[] = [];
-    let maxUnsettled = 0;
-    const changed = probe();
-    await bus.consumeOutbound(
-      holding((delivery) => {
-        held.push(delivery);
-        order.push(delivery.body.toString());
-        maxUnsettled = Math.max(maxUnsettled, held.length);
-        changed.notify();
-      }),
-      3,
-    );
-
-    await changed.until(() => held.length === 3, '3 deliveries');
-    // The broker holds back the rest: 7 still ready.
-    expect(await readyCount(`${name}.outbound`)).toBe(7);
-    while (order.length < 10 || held.length > 0) {
-      await changed.until(() => held.length > 0, 'the next delivery');
-      await held.shift()?.ack();
-    }
-    expect(maxUnsettled).toBe(3);
-    expect(order).toHaveLength(10);
-    await bus.stopConsuming();
-    expect(await readyCount(`${name}.outbound`)).toBe(0);
-  });
-
-  it('ack removes, reject drops without requeue, requeue redelivers; settling twice is refused', async () => {
-    expect.hasAssertions();
-    const name = newName();
-    const bus = newBus(name);
-    await bus.start();
-    await sendOutbound(name, ['A', 'B', 'C']);
-    const seen: [string, boolean][] = [];
-    const doubles: Promise<unknown>[] = [];
-    const changed = probe();
-    await bus.consumeOutbound(async (delivery) => {
-      const body = delivery.body.toString();
-      seen.push([body, delivery.redelivered]);
-      if (body === 'A') {
-        await delivery.ack();
-        doubles.push(delivery.requeue().catch((e: unknown) => e));
-      } else if (body === 'B') await delivery.reject();
-      else if (!delivery.redelivered) await delivery.requeue();
-      else await delivery.ack();
-      changed.notify();
-    }, 1);
-    await changed.until(() => seen.length === 4, 'four deliveries');
-    expect(seen).toEqual([
-      ['A', false],
-      ['B', false],
-      ['C', false],
-      ['C', true],
-    ]);
-    expect(await doubles[0]).toMatchObject({ message: expect.stringMatching(/already been settled/) });
-    await bus.stopConsuming();
-    // Once the consumer's channel is closed anything unacked would be ready again: nothing is.
-    expect(await readyCount(`${name}.outbound`)).toBe(0);
-  });
-
-  it('a handler that throws before settling rejects its message (no requeue) and the consumer carries on', async () => {
-    expect.hasAssertions();
-    const name = newName();
-    const bus = newBus(name);
-    await bus.start();
-    await sendOutbound(name, ['throws', 'acks-then-throws', 'fine']);
-    const seen: string[] = [];
-    const changed = probe();
-    await bus.consumeOutbound(async (delivery) => {
-      const body = delivery.body.toString();
-      seen.push(body);
-      changed.notify();
-      if (body === 'throws') throw new Error('boom');
-      await delivery.ack();
-      if (body === 'acks-then-throws') throw new Error('late boom');
-    }, 1);
-    await changed.until(() => seen.length === 3, 'three deliveries');
-    // With one slot and requeue putting a message back at the head, a requeued 'throws' would have come next.
-    expect(seen).toEqual(['throws', 'acks-then-throws', 'fine']);
-    await bus.stopConsuming();
-    expect(await readyCount(`${name}.outbound`)).toBe(0);
-  });
-
-  it('stopConsuming stops new deliveries and waits for those in hand; consumeOutbound again resumes', async () => {
-    expect.hasAssertions();
-    const name = newName();
-    const bus = newBus(name);
-    await bus.start();
-    await sendOutbound(name, ['first', 'second']);
-    const seen: string[] = [];
-    const held: OutboundDelivery[] = [];
-    const changed = probe();
-    const handler = holding((delivery) => {
-      seen.push(delivery.body.toString());
-      held.push(delivery);
-      changed.notify();
+  describe('as every bus', () => {
+    outboundContract(async () => {
+      const name = newName();
+      const bus = newBus(name);
+      await bus.start();
+      return { bus, send: (bodies) => sendOutbound(name, bodies), ready: () => readyCount(`${name}.outbound`) };
     });
-    await bus.consumeOutbound(handler, 1);
-    await changed.until(() => held.length === 1, 'the first delivery');
-    await expect(bus.consumeOutbound(handler, 1)).rejects.toThrow(/already consuming/);
-
-    let stoppedYet = false;
-    const stopped = bus.stopConsuming().then(() => {
-      stoppedYet = true;
-    });
-    await Promise.resolve();
-    expect(stoppedYet).toBe(false); // 'first' is still in hand
-    await held.shift()?.ack();
-    await stopped;
-    expect(seen).toEqual(['first']);
-    expect(await readyCount(`${name}.outbound`)).toBe(1);
-
-    await bus.consumeOutbound(handler, 1);
-    await changed.until(() => held.length === 1, 'the second delivery');
-    expect(seen).toEqual(['first', 'second']);
-    await held.shift()?.ack();
-    await bus.stopConsuming();
-    expect(await readyCount(`${name}.outbound`)).toBe(0);
   });
 
   it('closes cleanly: no socket or timer left behind, publishing afterwards is refused', async () => {
