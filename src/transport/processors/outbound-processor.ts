@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { SmppCodecError } from '../../pdu/codec-error.js';
 import { commandStatusName } from '../../pdu/command-status.js';
@@ -57,6 +58,9 @@ const finalEventKey = (messageId: string) => `final:${messageId}`;
  * to an hour's traffic; a message redelivered later than that would get a second event.
  */
 const FINAL_EVENT_TTL_SECONDS = 3_600;
+
+/** The pause before a long message asks again for a bind that failed it before taking any part. */
+const RETRY_PAUSE_MS = 100;
 
 /**
  * Whether the delivery was lost with the bus connection (both buses' deliveries say so through
@@ -170,6 +174,7 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
     const progress: SubmitProgress = { smscIds: [], stores: [] };
     let outcome: SubmitOutcome;
     for (;;) {
+      const acceptedBefore = progress.smscIds.length;
       // Waits for a bind that can take it (none bound: until one is; all full: until one has
       // room). The bind is given back once the SMSC has answered, before the event is published.
       const lease = await binds.acquire(signal);
@@ -194,6 +199,9 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
       } finally {
         lease.release();
       }
+      // A bind lent as bound that failed before taking a part: let its state catch up rather
+      // than ask again at once.
+      if (progress.smscIds.length === acceptedBefore) await sleep(RETRY_PAUSE_MS, undefined, { signal }).catch(() => undefined);
     }
     if (outcome.refused !== undefined) {
       const { status, command } = outcome.refused;
