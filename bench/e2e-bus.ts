@@ -6,7 +6,7 @@
  */
 import { Connection } from 'rabbitmq-client';
 import type { Consumer, Publisher } from 'rabbitmq-client';
-import { amqpSocketOf, coalesceWritesPerTick } from '../src/transport/bus/coalesce-writes.js';
+import { amqpSocketOf, coalesceWritesPerTurn } from '../src/transport/bus/coalesce-writes.js';
 
 export const VUMI_EXCHANGE = 'vumi';
 
@@ -150,7 +150,7 @@ export async function rawRelay(
   for (const connection of [app, relay]) connection.on('error', () => undefined);
   relay.on('connection', () => {
     const socket = amqpSocketOf(relay);
-    if (socket !== undefined) coalesceWritesPerTick(socket);
+    if (socket !== undefined) coalesceWritesPerTurn(socket);
   });
   try {
     for (const q of [a, b]) {

@@ -17,7 +17,7 @@ import {
 } from './bus.js';
 import type { BusEvents, MessageBus, OutboundDelivery, OutboundHandler, PublishOptions } from './bus.js';
 import { redactUrlPassword } from '../redact-url.js';
-import { amqpSocketOf, coalesceWritesPerTick } from './coalesce-writes.js';
+import { amqpSocketOf, coalesceWritesPerTurn } from './coalesce-writes.js';
 
 /** vumi2's `amqp.*` settings (reference §1.2), used when `amqp_url` is empty. */
 export interface AmqpSettings {
@@ -436,7 +436,7 @@ export class AmqpBus extends EventEmitter<BusEvents> implements MessageBus {
   private onLinkUp(): void {
     const socket = this.connection === undefined ? undefined : amqpSocketOf(this.connection);
     if (socket === undefined) this.logger.debug('the AMQP socket was not found: its writes are not coalesced');
-    else coalesceWritesPerTick(socket);
+    else coalesceWritesPerTurn(socket);
     this.linkUp = true;
     this.blocked = false;
     if (this.everUp) this.logger.info('reconnected to RabbitMQ');

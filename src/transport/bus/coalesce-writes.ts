@@ -19,7 +19,7 @@ const COALESCING = Symbol('smpp-transport.coalescing');
  *
  * Applying it twice to one socket is harmless.
  */
-export function coalesceWritesPerTick(socket: Socket): void {
+export function coalesceWritesPerTurn(socket: Socket): void {
   const marked = socket as Socket & { [COALESCING]?: true };
   if (marked[COALESCING]) return;
   marked[COALESCING] = true;
@@ -40,7 +40,7 @@ export function coalesceWritesPerTick(socket: Socket): void {
   };
 }
 
-/** Whether `coalesceWritesPerTick` was applied to this socket. */
+/** Whether `coalesceWritesPerTurn` was applied to this socket. */
 export function isCoalescing(socket: Socket): boolean {
   return (socket as Socket & { [COALESCING]?: true })[COALESCING] === true;
 }

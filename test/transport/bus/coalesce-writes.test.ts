@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { amqpSocketOf, coalesceWritesPerTick, isCoalescing } from '../../../src/transport/bus/coalesce-writes.js';
+import { amqpSocketOf, coalesceWritesPerTurn, isCoalescing } from '../../../src/transport/bus/coalesce-writes.js';
 
 /** A loopback server that keeps every byte it gets, and a client connected to it. */
 async function socketPair(): Promise<{ server: Server; client: Socket; received: () => Buffer; ended: Promise<void> }> {
@@ -36,7 +36,7 @@ function writeMethod(socket: Socket, frames: string[]): boolean {
 /** After this turn of the event loop, when the held writes go. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-describe('coalesceWritesPerTick', () => {
+describe('coalesceWritesPerTurn', () => {
   let pair: Awaited<ReturnType<typeof socketPair>>;
 
   beforeEach(async () => {
@@ -50,7 +50,7 @@ describe('coalesceWritesPerTick', () => {
 
   it('holds what each cork/uncork wrote in this turn of the event loop, then sends it all, in order', async () => {
     const { client } = pair;
-    coalesceWritesPerTick(client);
+    coalesceWritesPerTurn(client);
     const frames = Array.from({ length: 20 }, (_, i) => [`<m${i}:`, 'header', `body${i}>`]);
     for (const method of frames) writeMethod(client, method);
     const expected = frames.flat().join('');
@@ -73,8 +73,8 @@ describe('coalesceWritesPerTick', () => {
   it('is applied once however often it is asked, and says so', async () => {
     const { client } = pair;
     expect(isCoalescing(client)).toBe(false);
-    coalesceWritesPerTick(client);
-    coalesceWritesPerTick(client);
+    coalesceWritesPerTurn(client);
+    coalesceWritesPerTurn(client);
     expect(isCoalescing(client)).toBe(true);
     writeMethod(client, ['<a>']);
     writeMethod(client, ['<b>']);
@@ -85,7 +85,7 @@ describe('coalesceWritesPerTick', () => {
 
   it('end() in the same turn still sends everything before the FIN', async () => {
     const { client } = pair;
-    coalesceWritesPerTick(client);
+    coalesceWritesPerTurn(client);
     writeMethod(client, ['<last', ' words>']);
     client.end();
     await pair.ended;
@@ -94,7 +94,7 @@ describe('coalesceWritesPerTick', () => {
 
   it('keeps back-pressure: past the high-water mark write() says wait, and drain follows the flush', async () => {
     const { client } = pair;
-    coalesceWritesPerTick(client);
+    coalesceWritesPerTurn(client);
     const big = 'x'.repeat(client.writableHighWaterMark);
     expect(writeMethod(client, ['<', big, '>'])).toBe(false);
     await once(client, 'drain');
