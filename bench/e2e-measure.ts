@@ -3,7 +3,7 @@
  * progress of the phase running, so that a run can be cut into quarters by messages done), its
  * CPU time from /proc, and percentiles.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { rssOf } from '../test/chaos/transport-process.js';
 
 interface Sample {
@@ -83,6 +83,48 @@ export function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/** The processes whose command name (/proc/<pid>/comm) is `name`: RabbitMQ's beam.smp, redis-server. */
+export function pidsNamed(name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
+/**
+ * CPU seconds used by a set of processes between `start()` and `stop()` (a process that is gone
+ * by then counts as nothing more); undefined when none was found (a broker on another host).
+ */
+export class CpuMeter {
+  private readonly before = new Map<number, number>();
+
+  constructor(private readonly pids: () => readonly number[]) {}
+
+  start(): void {
+    this.before.clear();
+    for (const pid of this.pids()) this.before.set(pid, cpuSeconds(pid));
+  }
+
+  stop(): number | undefined {
+    if (this.before.size === 0) return undefined;
+    let total = 0;
+    for (const [pid, before] of this.before) {
+      try {
+        total += cpuSeconds(pid) - before;
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    return total;
+  }
 }
 
 /** The p-quantile (0–1) of sorted numbers, nearest rank. */

@@ -35,7 +35,7 @@ import { RABBITMQ_URL, REDIS_URL } from '../test/helpers/services.js';
 import { TransportProcess } from '../test/chaos/transport-process.js';
 import { deleteRedisKeys } from '../test/helpers/redis-keys.js';
 import { BusPublisher, EventReader, benchConnection, declareQueue, rawBus, rawLatency, rawRelay } from './e2e-bus.js';
-import { RssSampler, cpuSeconds, mib, percentile } from './e2e-measure.js';
+import { CpuMeter, RssSampler, cpuSeconds, mib, percentile, pidsNamed } from './e2e-measure.js';
 import { SimulatorChild } from './simulator-child.js';
 
 const args = process.argv.slice(2);
@@ -61,6 +61,11 @@ function machine(): string {
     `Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; load average ${os.loadavg()[0]!.toFixed(2)}; ${new Date().toISOString()}`,
   ].join('\n');
 }
+
+/** process.cpuUsage() as seconds. */
+const cpuOf = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
+/** CPU seconds over a run as a share of one core; — when not measured. */
+const share = (cpu: number | undefined, seconds: number) => (cpu === undefined ? '—' : `${Math.round((cpu / seconds) * 100)} %`);
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
@@ -120,8 +125,15 @@ async function main(): Promise<number> {
       }),
     ),
   );
+  // Where the machine's CPU goes: RabbitMQ and Redis when they run here (undefined when not).
+  const rabbitCpu = new CpuMeter(() => pidsNamed('beam.smp'));
+  const redisCpu = new CpuMeter(() => pidsNamed('redis-server'));
   process.stdout.write(`relay through the broker (two crossings, nothing else): ${fmt(N)} messages… `);
+  rabbitCpu.start();
+  const relayBenchCpu0 = process.cpuUsage();
   const relay = await rawRelay(RABBITMQ_URL, `${name}.relay`, N, body, ackEvent, PUBLISH_WINDOW, CONCURRENCY);
+  const relayBenchCpu = cpuOf(process.cpuUsage(relayBenchCpu0));
+  const relayRabbitCpu = rabbitCpu.stop();
   console.log(`${fmt(relay.rate)}/s`);
 
   // ---- the simulator, the app, the transport -----------------------------------------------------
@@ -206,11 +218,15 @@ async function main(): Promise<number> {
     const base = WARMUP;
     rss.phase('throughput', () => finals - base, N);
     const cpu0 = cpuSeconds(transport.pid!);
+    const simCpu = new CpuMeter(() => (sim.pid === undefined ? [] : [sim.pid]));
+    for (const meter of [rabbitCpu, redisCpu, simCpu]) meter.start();
+    const benchCpu0 = process.cpuUsage();
     const t0 = performance.now();
     await publisher.all(outbound, N, (i) => body(base + i), (i) => (sentAt[base + i] = performance.now()));
     await finalsReach(base + N, 'throughput', Math.max(120_000, N * 5));
     const throughputSeconds = (performance.now() - t0) / 1000;
     const cpu1 = cpuSeconds(transport.pid!);
+    const others = { rabbit: rabbitCpu.stop(), redis: redisCpu.stop(), sim: simCpu.stop(), bench: cpuOf(process.cpuUsage(benchCpu0)) };
     rss.phase(undefined);
     const throughput = N / throughputSeconds;
     console.log(`${fmt(throughput)}/s`);
@@ -249,6 +265,16 @@ async function main(): Promise<number> {
         [`latency max (ms)`, latencies.length ? latencies[latencies.length - 1]!.toFixed(1) : '—', ''],
         ['transport CPU during the throughput run', `${Math.round(((cpu1 - cpu0) / throughputSeconds) * 100)} %`, '100 % = one core'],
         ['transport CPU per message', `${(((cpu1 - cpu0) / N) * 1e6).toFixed(0)} µs`, ''],
+        [
+          'CPU during the relay: RabbitMQ / the bench process (app and relay)',
+          `${share(relayRabbitCpu, relay.seconds)} / ${share(relayBenchCpu, relay.seconds)}`,
+          `${os.cpus().length * 100} % = every core`,
+        ],
+        [
+          'CPU during the throughput run: transport / RabbitMQ / simulator / Redis / the bench app',
+          [cpu1 - cpu0, others.rabbit, others.sim, others.redis, others.bench].map((c) => share(c, throughputSeconds)).join(' / '),
+          `total ${share([cpu1 - cpu0, others.rabbit, others.sim, others.redis, others.bench].reduce<number>((sum, c) => sum + (c ?? 0), 0), throughputSeconds)}`,
+        ],
         ['transport RSS once bound (MiB)', rssAtBind === undefined ? '—' : mib(rssAtBind), ''],
         ['transport peak RSS over the run (MiB)', mib(peak), `< 200 ${peak < 200 * 2 ** 20 ? '✓' : '✗'}`],
         [

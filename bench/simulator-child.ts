@@ -57,6 +57,10 @@ export class SimulatorChild {
     return new SimulatorChild(child, port);
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** The child's process.cpuUsage(), asked over IPC. */
   cpu(): Promise<NodeJS.CpuUsage> {
     return new Promise((ok) => {
