@@ -17,6 +17,8 @@
  * 5. **Memory.** The transport's VmRSS every 100 ms over the whole run: the peak, and over the
  *    throughput run the mean RSS of the second and of the last quarter of the messages (by acks
  *    read), and their ratio (a leak shows as a last quarter above the second).
+ * 6. **CPU.** The transport's over the throughput run, and where the rest of the machine's goes
+ *    (RabbitMQ, Redis, the simulator, this process) during the relay and the throughput run.
  *
  * E2E_MESSAGES (N, default 100,000), E2E_RATE (default 1000), E2E_LATENCY_SECONDS (default 10),
  * E2E_CONCURRENCY (worker_concurrency = window_size, default 50), E2E_REDIS=0 (sequencer and
