@@ -8,10 +8,10 @@
  *    nothing else: consume, publish an ack event with a confirm, ack (see `rawRelay`). What the
  *    broker leaves for any transport on this machine.
  * 3. **Throughput.** The transport (`smpp-transport run`, a child process, so its RSS is its own)
- *    bound to the simulator (a child process of its own); N messages published to `<name>.outbound` as fast
- *    as confirms allow: messages per second from the first publish to the Nth ack event read
- *    from `<name>.event`. The transport moves each message through the broker twice (outbound
- *    in, event out), hence the goal of half the raw rate.
+ *    bound to the simulator (a child process of its own); N messages published to
+ *    `<name>.outbound` as fast as confirms allow: messages per second from the first publish to
+ *    the Nth ack event read from `<name>.event`. The transport moves each message through the
+ *    broker twice (outbound in, event out), hence the goal of half the raw rate.
  * 4. **Latency.** 1,000 messages per second for 10 s: per message, publish → ack event read;
  *    p50, p99, max.
  * 5. **Memory.** The transport's VmRSS every 100 ms over the whole run: the peak, and over the

@@ -56,7 +56,8 @@ export const redactRedisUrl = (url: string): string => redactUrlPassword(url, 'R
  * One node-redis client and the key prefix its users share. It reconnects by itself (commands
  * made meanwhile through `commands` wait in node-redis's offline queue, up to the command
  * timeout); errors are logged, once per outage at error level and then at debug, so a long
- * outage does not flood the log. One connection can serve a cache and a sequencer: whoever made it closes it.
+ * outage does not flood the log. One connection can serve a cache and a sequencer: whoever
+ * made it closes it.
  */
 export class RedisConnection {
   /** The client itself, with no command timeout: for set-up, tests and administration. */
