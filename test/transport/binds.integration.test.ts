@@ -18,6 +18,7 @@ import { SmppTransport } from '../../src/transport/transport.js';
 import { deleteRedisKeys } from '../helpers/redis-keys.js';
 import { REDIS_URL, rabbitmqAvailable, redisAvailable } from '../helpers/services.js';
 import { VumiApp } from '../helpers/vumi-app.js';
+import { transportTestSimulator } from '../helpers/transport-simulator.js';
 
 const silent = pino({ level: process.env.E2E_LOG ?? 'silent' });
 const services = (await rabbitmqAvailable()) && (await redisAvailable());
@@ -38,14 +39,7 @@ let world: World | undefined;
 
 async function setUp(simOptions: SimulatorOptions = {}): Promise<World> {
   const name = `binds-${randomUUID().slice(0, 8)}`;
-  const sim = createSimulator({
-    port: 0,
-    http_port: null,
-    log_level: 'silent',
-    enquire_link_interval_ms: 0,
-    receipts: { delay_ms: 20, retry_delay_ms: 50 },
-    ...simOptions,
-  });
+  const sim = transportTestSimulator(simOptions);
   await sim.start();
   const app = new VumiApp(name);
   await app.start();

@@ -20,6 +20,7 @@ import type { HealthReport } from '../../src/transport/http/health-server.js';
 import { parseHttpBind } from '../../src/transport/http/health-server.js';
 import { createMessage } from '../../src/transport/messages.js';
 import { SmppTransport } from '../../src/transport/transport.js';
+import { transportTestSimulator } from '../helpers/transport-simulator.js';
 
 const silent = pino({ level: 'silent' });
 const PASSWORD = 's3cr3tpw';
@@ -34,15 +35,7 @@ interface World {
 let world: World | undefined;
 
 async function start(config: Record<string, unknown> = {}, simOptions: SimulatorOptions = {}, waitBound = true): Promise<World> {
-  const sim = createSimulator({
-    port: 0,
-    http_port: null,
-    log_level: 'silent',
-    enquire_link_interval_ms: 0,
-    accounts: [ACCOUNT],
-    receipts: { delay_ms: 20, retry_delay_ms: 50 },
-    ...simOptions,
-  });
+  const sim = transportTestSimulator({ accounts: [ACCOUNT], ...simOptions });
   const { port } = await sim.start();
   const bus = new MemoryBus({ logger: silent });
   const { config: resolved } = resolveTransportConfig({

@@ -7,7 +7,6 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from 'xstate';
 import { CommandStatus } from '../../src/index.js';
-import { createSimulator } from '../../src/simulator/simulator.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
 import type { SimulatorOptions } from '../../src/simulator/options.js';
 import { MemoryBus } from '../../src/transport/bus/memory-bus.js';
@@ -17,6 +16,7 @@ import type { Sequencer } from '../../src/session/sequencer.js';
 import { resolveTransportConfig } from '../../src/transport/config.js';
 import { createMessage } from '../../src/transport/messages.js';
 import { SmppTransport } from '../../src/transport/transport.js';
+import { transportTestSimulator } from '../helpers/transport-simulator.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -32,14 +32,7 @@ async function start(
   simOptions: SimulatorOptions = {},
   parts: { cache?: MemorySmppCache; sequencer?: Sequencer } = {},
 ): Promise<World> {
-  const sim = createSimulator({
-    port: 0,
-    http_port: null,
-    log_level: 'silent',
-    enquire_link_interval_ms: 0,
-    receipts: { delay_ms: 20, retry_delay_ms: 50 },
-    ...simOptions,
-  });
+  const sim = transportTestSimulator(simOptions);
   const { port } = await sim.start();
   const bus = new MemoryBus({ logger: silent });
   const { config: resolved } = resolveTransportConfig({ file: { transport_name: 'mem', host: '127.0.0.1', port, bus: 'memory', ...config } });

@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CommandStatus, concatFromSar, decodeText, parseUdh } from '../../src/index.js';
-import { createSimulator } from '../../src/simulator/simulator.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
 import type { SimulatorOptions } from '../../src/simulator/options.js';
 import type { StoredMessage } from '../../src/simulator/message-store.js';
@@ -19,6 +18,7 @@ import { SmppTransport } from '../../src/transport/transport.js';
 import { deleteRedisKeys } from '../helpers/redis-keys.js';
 import { REDIS_URL, rabbitmqAvailable, redisAvailable } from '../helpers/services.js';
 import { VumiApp } from '../helpers/vumi-app.js';
+import { transportTestSimulator } from '../helpers/transport-simulator.js';
 
 const silent = pino({ level: process.env.E2E_LOG ?? 'silent' });
 const services = (await rabbitmqAvailable()) && (await redisAvailable());
@@ -35,14 +35,7 @@ let world: World | undefined;
 
 async function start(config: Record<string, unknown> = {}, simOptions: SimulatorOptions = {}): Promise<World> {
   const name = `e2e-${randomUUID().slice(0, 8)}`;
-  const sim = createSimulator({
-    port: 0,
-    http_port: null,
-    log_level: 'silent',
-    enquire_link_interval_ms: 0,
-    receipts: { delay_ms: 20, retry_delay_ms: 50 },
-    ...simOptions,
-  });
+  const sim = transportTestSimulator(simOptions);
   const { port } = await sim.start();
   const submitted: StoredMessage[] = [];
   sim.on('message', (m) => submitted.push(m));
