@@ -1,20 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CommandStatus, DEFAULT_MAX_COMMAND_LENGTH, FrameReader, SmppCodecError, SmppFramingError, encodePdu } from '../../src/index.js';
+import { CommandStatus, DEFAULT_MAX_COMMAND_LENGTH, FrameReader, SmppFramingError, encodePdu } from '../../src/index.js';
+import { pushError } from '../helpers/push-error.js';
 
 beforeEach(() => {
   expect.hasAssertions();
 });
 
-function pushError(reader: FrameReader, chunk: Buffer): SmppCodecError {
-  let caught: unknown;
-  try {
-    reader.push(chunk);
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(SmppCodecError);
-  return caught as SmppCodecError;
-}
 
 const enquire = (seq: number) => encodePdu({ command: 'enquire_link', sequence_number: seq });
 

@@ -36,6 +36,7 @@ import {
 } from '../../src/index.js';
 import type { CommandName, Pdu, PduInput } from '../../src/index.js';
 import { HEADER_ONLY_ON_ERROR, anyPdu, expectedAfterRoundTrip, pduOf } from '../helpers/pdu-arbitraries.js';
+import { pushError } from '../helpers/push-error.js';
 
 beforeEach(() => {
   expect.hasAssertions();
@@ -512,17 +513,6 @@ describe('fuzz: decodePdu, re-encoding and FrameReader on hostile input', () => 
 });
 
 describe('fuzz: FrameReader memory bounds', () => {
-  function pushError(reader: FrameReader, chunk: Buffer): SmppCodecError {
-    let caught: unknown;
-    try {
-      reader.push(chunk);
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(SmppCodecError);
-    return caught as SmppCodecError;
-  }
-
   it('rejects command_length 0xFFFFFFF0 as soon as its 4 octets arrive, before allocating', () => {
     const alloc = vi.spyOn(Buffer, 'allocUnsafe');
     const allocSlow = vi.spyOn(Buffer, 'allocUnsafeSlow');

@@ -10,12 +10,12 @@ import { Connection } from 'rabbitmq-client';
 import type { Publisher } from 'rabbitmq-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AmqpBus, BusPublishError, DeliveryLostError, amqpConnectionSettings, redactAmqpUrl } from '../../../src/transport/bus/index.js';
-import type { AmqpBusOptions, OutboundDelivery, OutboundHandler } from '../../../src/transport/bus/index.js';
+import type { AmqpBusOptions, OutboundHandler } from '../../../src/transport/bus/index.js';
 import { amqpSocketOf, isCoalescing } from '../../../src/transport/bus/coalesce-writes.js';
 import { createEvent, createMessage, serialiseEvent, serialiseMessage } from '../../../src/transport/messages.js';
 import { RABBITMQ_URL, rabbitmqAvailable } from '../../helpers/services.js';
 import { probe as makeProbe } from '../../helpers/probe.js';
-import { holding, outboundContract } from './bus-contract.js';
+import { consumeHolding, outboundContract } from './bus-contract.js';
 
 const probe = () => makeProbe(5_000);
 
@@ -238,15 +238,8 @@ describe.runIf(await rabbitmqAvailable())('AmqpBus on RabbitMQ', () => {
     const before = openHandles();
     const bus = newBus(name, { closeTimeoutMs: 300 });
     await bus.start();
-    const held: OutboundDelivery[] = [];
     const changed = probe();
-    await bus.consumeOutbound(
-      holding((delivery) => {
-        held.push(delivery);
-        changed.notify();
-      }),
-      1,
-    );
+    const held = await consumeHolding(bus, 1, changed);
     await sendOutbound(name, ['stuck']);
     await changed.until(() => held.length === 1, 'the delivery');
     await bus.close();
@@ -264,15 +257,8 @@ describe.runIf(await rabbitmqAvailable())('AmqpBus on RabbitMQ', () => {
     bus.on('connected', () => transitions.push('connected'));
     bus.on('disconnected', () => transitions.push('disconnected'));
     await bus.start();
-    const got: OutboundDelivery[] = [];
     const changed = probe();
-    await bus.consumeOutbound(
-      holding((delivery) => {
-        got.push(delivery);
-        changed.notify();
-      }),
-      2,
-    );
+    const got = await consumeHolding(bus, 2, changed);
     await sendOutbound(name, ['A']);
     await changed.until(() => got.length === 1, 'A');
 

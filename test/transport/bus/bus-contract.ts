@@ -24,6 +24,22 @@ export function holding(record: (delivery: OutboundDelivery) => void): OutboundH
   };
 }
 
+/**
+ * Consumes with a handler that keeps every delivery, settling none, and notifies `changed` of
+ * each; answers the array the deliveries land in.
+ */
+export async function consumeHolding(bus: MessageBus, concurrency: number, changed: { notify(): void }): Promise<OutboundDelivery[]> {
+  const held: OutboundDelivery[] = [];
+  await bus.consumeOutbound(
+    holding((delivery) => {
+      held.push(delivery);
+      changed.notify();
+    }),
+    concurrency,
+  );
+  return held;
+}
+
 /** Registers the shared tests; `start` makes a fresh bus for each (and the file closes them). */
 export function outboundContract(start: () => Promise<BusUnderTest>, probeTimeoutMs = 5_000): void {
   const probe = () => makeProbe(probeTimeoutMs);

@@ -2,8 +2,7 @@ import { once } from 'node:events';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusPublishError, DeliveryLostError, MemoryBus } from '../../../src/transport/bus/index.js';
-import type { OutboundDelivery } from '../../../src/transport/bus/index.js';
-import { holding, outboundContract } from './bus-contract.js';
+import { consumeHolding, outboundContract } from './bus-contract.js';
 import { createEvent, createMessage, serialiseEvent, serialiseMessage } from '../../../src/transport/messages.js';
 import { probe as makeProbe } from '../../helpers/probe.js';
 
@@ -118,15 +117,8 @@ describe('MemoryBus', () => {
     expect.hasAssertions();
     const bus = await startedBus({ publishTimeoutMs: 5_000 });
     const outcome = bus.publishOutbound('A');
-    const got: OutboundDelivery[] = [];
     const changed = probe();
-    await bus.consumeOutbound(
-      holding((delivery) => {
-        got.push(delivery);
-        changed.notify();
-      }),
-      2,
-    );
+    const got = await consumeHolding(bus, 2, changed);
     await changed.until(() => got.length === 1, 'A');
 
     const down = once(bus, 'disconnected');
@@ -165,15 +157,8 @@ describe('MemoryBus', () => {
     expect.hasAssertions();
     const bus = await startedBus({ closeTimeoutMs: 50 });
     void bus.publishOutbound('stuck');
-    const held: OutboundDelivery[] = [];
     const changed = probe();
-    await bus.consumeOutbound(
-      holding((delivery) => {
-        held.push(delivery);
-        changed.notify();
-      }),
-      1,
-    );
+    const held = await consumeHolding(bus, 1, changed);
     await changed.until(() => held.length === 1, 'the delivery');
     await bus.close();
     await expect(held[0]?.ack()).rejects.toBeInstanceOf(DeliveryLostError);
