@@ -212,6 +212,70 @@ describe('the transport on the in-memory bus', () => {
     expect(parts.every((p) => p[4] === 3)).toBe(true);
   });
 
+  it('goes on with a long message from its saved progress when the bus loses the delivery part way, resending none the SMSC accepted', async () => {
+    const cache = new MemorySmppCache();
+    const w = await start({ reconnect_delay_initial: 0.05, submit_sm_processor_config: { multipart_handling: 'multipart_udh' } }, {}, { cache });
+    const parts: Buffer[] = [];
+    let saved: string | undefined;
+    w.sim.on('message', (m) => {
+      parts.push(Buffer.from(m.short_message));
+      if (parts.length === 2) {
+        // Part 2's answer is lost with the SMPP connection, and the delivery with the bus
+        // connection: the copy the broker hands out again is a new delivery, which knows only
+        // what the first one saved.
+        w.sim.setFaults({ response_delay_ms: 60_000 });
+        setImmediate(() => {
+          w.sim.setFaults({ response_delay_ms: 0 });
+          w.bus.setConnected(false);
+          w.sim.disconnectAll();
+          void cache.getMessageId(`progress:${msg.message_id}`).then((value) => {
+            saved = value;
+            w.bus.setConnected(true);
+          });
+        });
+      }
+    });
+    const msg = outbound('x'.repeat(400)); // three parts of 153 septets
+    expect(await w.bus.publishOutbound(msg)).toBe('ack');
+    expect(w.bus.stats.lost).toBe(1);
+    expect(JSON.parse(saved ?? 'null')).toMatchObject({ parts: 3, smsc_ids: [expect.any(String)] });
+    expect(w.bus.events.map((e) => e.event_type)).toEqual(['ack']);
+    const ids = (w.bus.events[0]?.transport_metadata as { smpp_message_ids: string[] }).smpp_message_ids;
+    expect(ids).toHaveLength(3);
+    expect(ids[0]).toBe(JSON.parse(saved ?? '{}').smsc_ids[0]);
+    // Part 1 once, part 2 twice (its answer lost), part 3 once, under the first copy's reference.
+    expect(parts.map((p) => p[5])).toEqual([1, 2, 2, 3]);
+    expect(new Set(parts.map((p) => p[3])).size).toBe(1);
+  });
+
+  it('acks a long message delivered again after all its parts were accepted without sending any again', async () => {
+    const cache = new MemorySmppCache();
+    const w = await start({ submit_sm_processor_config: { multipart_handling: 'multipart_udh' } }, {}, { cache });
+    const msg = outbound('y'.repeat(400));
+    // What a process killed between the last submit_sm_resp and its ack event leaves behind.
+    await cache.storeMessageId(`progress:${msg.message_id}`, JSON.stringify({ reference: 7, parts: 3, smsc_ids: ['a1', 'a2', 'a3'] }), 60);
+    let submits = 0;
+    w.sim.on('message', () => submits++);
+    expect(await w.bus.publishOutbound(msg, { redelivered: true })).toBe('ack');
+    expect(submits).toBe(0);
+    expect(w.bus.events).toHaveLength(1);
+    expect(w.bus.events[0]).toMatchObject({ event_type: 'ack', transport_metadata: { smpp_message_ids: ['a1', 'a2', 'a3'] } });
+  });
+
+  it('sends a long message delivered again whole when its saved progress no longer fits it', async () => {
+    const cache = new MemorySmppCache();
+    const w = await start({ submit_sm_processor_config: { multipart_handling: 'multipart_udh' } }, {}, { cache });
+    const msg = outbound('z'.repeat(400));
+    // Saved when it split into four parts (another configuration): it goes whole, under a new reference.
+    await cache.storeMessageId(`progress:${msg.message_id}`, JSON.stringify({ reference: 7, parts: 4, smsc_ids: ['b1'] }), 60);
+    const parts: Buffer[] = [];
+    w.sim.on('message', (m) => parts.push(Buffer.from(m.short_message)));
+    expect(await w.bus.publishOutbound(msg, { redelivered: true })).toBe('ack');
+    expect(parts.map((p) => p[5])).toEqual([1, 2, 3]);
+    expect(parts[0]?.[3]).not.toBe(7);
+    expect((w.bus.events[0]?.transport_metadata as { smpp_message_ids: string[] }).smpp_message_ids).not.toContain('b1');
+  });
+
   it('returns a message to the queue when the connection drops before its response', async () => {
     const w = await start({ reconnect_delay_initial: 5 }, { faults: { response_delay_ms: 10_000 } });
     const submitted = new Promise<void>((resolve) => w.sim.on('message', () => resolve()));

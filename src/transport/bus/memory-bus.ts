@@ -167,11 +167,12 @@ export class MemoryBus extends EventEmitter<BusEvents> implements MessageBus {
   /**
    * Queues an outbound message as an application would: a VumiMessage (serialised as vumi does),
    * or raw bytes / text (for bad bodies). Resolves with how it finally left the queue (ack or
-   * reject; a requeued or lost delivery stays pending until then).
+   * reject; a requeued or lost delivery stays pending until then). `redelivered`: delivered with
+   * the flag set, as the broker hands out a message whose consumer died holding it.
    */
-  publishOutbound(body: VumiMessage | string | Buffer): Promise<OutboundOutcome> {
+  publishOutbound(body: VumiMessage | string | Buffer, options: { redelivered?: boolean } = {}): Promise<OutboundOutcome> {
     const bytes = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : serialiseMessage(body), 'utf8');
-    const item: Queued = { body: bytes, redelivered: false, outcome: deferred() };
+    const item: Queued = { body: bytes, redelivered: options.redelivered ?? false, outcome: deferred() };
     this.ready.push(item);
     this.schedulePump();
     return item.outcome.promise;

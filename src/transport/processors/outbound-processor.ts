@@ -22,6 +22,8 @@ import type { SubmitTracker } from './submit-tracker.js';
 import type { BindLease } from './bind-pool.js';
 import type { SubmitFields } from '../../session/smpp-client.js';
 import type { MetricsRecorder, SubmitErrorKind } from '../metrics.js';
+import { multipartProgressKey, parseMultipartProgress, serialiseMultipartProgress } from './multipart-progress.js';
+import type { MultipartProgress } from './multipart-progress.js';
 
 export interface OutboundProcessorOptions {
   /** The binds a message may go on; all parts of one message go on the one it is lent. */
@@ -53,9 +55,10 @@ export interface OutboundProcessorOptions {
  */
 const finalEventKey = (messageId: string) => `final:${messageId}`;
 /**
- * How long the note is kept: a delivery lost with its connection or process comes back at once
- * to another consumer, or when the transport is restarted. One hour bounds the extra Redis keys
- * to an hour's traffic; a message redelivered later than that would get a second event.
+ * How long the note (and a long message's progress) is kept: a delivery lost with its
+ * connection or process comes back at once to another consumer, or when the transport is
+ * restarted. One hour bounds the extra Redis keys to an hour's traffic; a message redelivered
+ * later than that would get a second event.
  */
 const FINAL_EVENT_TTL_SECONDS = 3_600;
 
@@ -84,6 +87,10 @@ interface SubmitProgress {
   readonly smscIds: string[];
   /** The storing of their SMSC ids (see SubmitOutcome.stored). */
   readonly stores: Promise<unknown>[];
+  /** Writes `smscIds` to the cache, for a copy delivered again (long messages only; see MultipartProgress). */
+  readonly save: () => void;
+  /** The last of those writes: a copy delivered again must find it done. Never rejects. */
+  saving: Promise<void>;
 }
 
 interface SubmitOutcome {
@@ -168,25 +175,61 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
     }
   };
 
-  const send = async (message: VumiMessage, delivery: OutboundDelivery): Promise<void> => {
-    const ussd = ussdSubmitFields(message, options.ussd);
-    const pdus = await buildSubmitSms(message, options.submit, () => options.sequencer.next(), ussd ?? {});
-    const progress: SubmitProgress = { smscIds: [], stores: [] };
-    let outcome: SubmitOutcome;
-    for (;;) {
+  /**
+   * The message's PDUs and how far an earlier copy of it got: under that copy's reference when
+   * the parts come out as they did for it, else anew (the configuration changed meanwhile).
+   */
+  const buildParts = async (message: VumiMessage, earlier: MultipartProgress | undefined) => {
+    const ussd = ussdSubmitFields(message, options.ussd) ?? {};
+    if (earlier !== undefined) {
+      const pdus = await buildSubmitSms(message, options.submit, () => earlier.reference, ussd);
+      if (pdus.length === earlier.parts) {
+        logger.info({ message_id: message.message_id, parts_accepted: earlier.smsc_ids.length, parts: pdus.length }, 'long message delivered again: going on from its first part not accepted');
+        return { pdus, reference: earlier.reference, accepted: earlier.smsc_ids };
+      }
+      logger.warn({ message_id: message.message_id, parts: pdus.length, parts_before: earlier.parts }, 'long message delivered again splits differently now: sending it whole');
+    }
+    let reference = 0;
+    const pdus = await buildSubmitSms(message, options.submit, async () => (reference = await options.sequencer.next()), ussd);
+    return { pdus, reference, accepted: [] };
+  };
+
+  const send = async (message: VumiMessage, delivery: OutboundDelivery, earlier: MultipartProgress | undefined): Promise<void> => {
+    const { pdus, reference, accepted } = await buildParts(message, earlier);
+    const progressKey = multipartProgressKey(message.message_id);
+    const progressTtl = Math.min(options.messageIdTtlSeconds, FINAL_EVENT_TTL_SECONDS);
+    const progress: SubmitProgress = {
+      smscIds: [...accepted],
+      stores: [],
+      save: () => {
+        if (pdus.length < 2) return;
+        // In turn, so the last write holds the most parts; a failed one costs only a possible resend of parts.
+        progress.saving = progress.saving
+          .then(() => cache.storeMessageId(progressKey, serialiseMultipartProgress({ reference, parts: pdus.length, smsc_ids: progress.smscIds }), progressTtl))
+          .catch((err: unknown) => logger.warn({ message_id: message.message_id, err: (err as Error).message }, 'could not save how far a long message got'));
+      },
+      saving: Promise.resolve(),
+    };
+    // An earlier copy had every part accepted and went before its event: only the event is left.
+    let outcome: SubmitOutcome | undefined = progress.smscIds.length === pdus.length ? { smscIds: progress.smscIds, stored: Promise.resolve() } : undefined;
+    while (outcome === undefined) {
       const acceptedBefore = progress.smscIds.length;
       // Waits for a bind that can take it (none bound: until one is; all full: until one has
       // room). The bind is given back once the SMSC has answered, before the event is published.
       const lease = await binds.acquire(signal);
       try {
         if (isLost(delivery)) {
-          // Lost with the bus connection while it waited: the broker has already handed it out again.
-          logger.info({ message_id: message.message_id }, 'delivery lost with the bus connection while waiting for a bind; not sent');
+          // Lost with the bus connection while it waited: the broker has already handed it out
+          // again, and that copy goes on from the progress saved, once it is.
+          logger.info({ message_id: message.message_id, parts_accepted: progress.smscIds.length }, 'delivery lost with the bus connection while waiting for a bind; not sent');
+          await progress.saving;
           return;
         }
         outcome = await submitAll(lease, message, pdus, progress);
         break;
       } catch (err) {
+        // Requeued below, or going on here: either way a copy must find what was saved.
+        await progress.saving;
         // The connection went after the SMSC had accepted some parts of a long message: sending
         // the whole message again (a requeue) would deliver those parts twice, under another
         // reference. The rest goes once a bind is up, from the part whose answer was lost.
@@ -294,23 +337,29 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
         return { smscIds, refused: { command: resp.command, status: resp.command_status, bind: index }, stored: stored() };
       }
       smscIds.push(resp.message_id);
+      progress.save();
     }
     return { smscIds, stored: stored() };
   };
 
   const handle = async (message: VumiMessage, delivery: OutboundDelivery, hadCopy: boolean): Promise<void> => {
+    let earlier: MultipartProgress | undefined;
     if (delivery.redelivered || hadCopy) {
-      // Handled before? Its final event went out; the AMQP ack did not.
-      const done = await cache.getMessageId(finalEventKey(message.message_id)).catch(() => undefined);
+      // Handled before? Its final event went out; the AMQP ack did not. Or it was part way
+      // through a long message.
+      const [done, saved] = await Promise.all(
+        [finalEventKey(message.message_id), multipartProgressKey(message.message_id)].map((key) => cache.getMessageId(key).catch(() => undefined)),
+      );
       if (done !== undefined) {
         logger.info({ message_id: message.message_id, event_type: done }, 'redelivered message already has its final event; acked without sending it again');
         await delivery.ack();
         return;
       }
+      earlier = saved === undefined ? undefined : parseMultipartProgress(saved);
     }
     if (isLost(delivery)) return;
     try {
-      await send(message, delivery);
+      await send(message, delivery, earlier);
     } catch (err) {
       if (err instanceof UnsendableMessageError || err instanceof SmppCodecError) {
         logger.warn({ message_id: message.message_id, err: err.message }, 'outbound message cannot be sent');
