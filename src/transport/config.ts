@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { DataCoding, isSupportedDataCoding } from '../encoding/index.js';
 import { redactedConfig, resolveSessionConfig, SessionConfigError, sessionConfigSchema } from '../session/config.js';
+import { redactUrl } from './redact-url.js';
 import type { SessionConfig } from '../session/config.js';
 import { DEFAULT_STATUS_MAPPING, receiptRegexFromPython } from './inbound/delivery-report.js';
 import type { StatusMapping } from './inbound/delivery-report.js';
@@ -802,27 +803,15 @@ const SECRET_FIELDS = new Set(['password', 'amqp.password', 'tls.key']);
 /** URL fields whose password part is hidden. */
 const URL_FIELDS = new Set(['amqp_url', 'redis.url', 'sentry_dsn']);
 
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password === '' && (u.username === '' || !url.includes('@'))) return url;
-    if (u.password !== '') u.password = 'redacted';
-    else u.username = 'redacted';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, '//[redacted]@');
-  }
-}
-
 /** The config for logs: no passwords (SMPP, AMQP, in URLs), no TLS private key; the DR regex as text. */
 export function redactedTransportConfig(config: TransportConfig): Record<string, unknown> {
   return {
     ...config,
     ...redactedConfig(sessionConfigOf(config)),
     amqp: { ...config.amqp, password: '[redacted]' },
-    amqp_url: redactUrl(config.amqp_url),
-    redis: { ...config.redis, url: redactUrl(config.redis.url) },
-    sentry_dsn: config.sentry_dsn === null ? null : redactUrl(config.sentry_dsn),
+    amqp_url: config.amqp_url === '' ? '' : redactUrl(config.amqp_url, 'amqp_url'),
+    redis: { ...config.redis, url: redactUrl(config.redis.url, 'redis.url') },
+    sentry_dsn: config.sentry_dsn === null ? null : redactUrl(config.sentry_dsn, 'sentry_dsn'),
     dr_processor_config: { ...config.dr_processor_config, regex: config.dr_processor_config.regex.source },
     binds: config.binds.map(redactedBind),
   };
@@ -884,7 +873,7 @@ function show(name: string, value: unknown): string {
     return typeof value === 'string' ? `${value.length} characters` : typeof value;
   }
   if (typeof value === 'string') {
-    const text = URL_FIELDS.has(name) ? redactUrl(value) : value;
+    const text = URL_FIELDS.has(name) && value !== '' ? redactUrl(value, name) : value;
     return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
   }
   if (Array.isArray(value)) return 'a list';

@@ -1,17 +1,22 @@
 /**
- * Masking the password in a broker's URL before it reaches a log line or an error. The AMQP bus
- * and the Redis connection both keep such a `safeUrl`.
+ * Masking the secret in a URL before it reaches a log line or an error: the AMQP bus's and the
+ * Redis connection's `safeUrl`, and the URLs of a config (amqp_url, redis.url, sentry_dsn).
  */
 
-/** The URL with its password (if any) replaced by `***`; `what` names the URL when it cannot be parsed. */
-export function redactUrlPassword(url: string, what: string): string {
+/**
+ * The URL with its secret replaced by `***`: the password, or, when there is none, the user name
+ * (a Sentry DSN's key, a Redis URL written `redis://secret@host`). `what` names the URL when it
+ * cannot be parsed: then none of it is shown, as a secret may be anywhere in it.
+ */
+export function redactUrl(url: string, what: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    // An unparseable URL may still hold a secret anywhere in it: show none of it.
     return `<unparseable ${what} URL>`;
   }
   if (parsed.password !== '') parsed.password = '***';
+  else if (parsed.username !== '') parsed.username = '***';
+  else return url;
   return parsed.toString();
 }

@@ -518,7 +518,7 @@ describe('a bad value', () => {
     ['a regex without its groups', { file: { dr_processor_config: { regex: 'id:(?P<msgid>\\S+)' } } }, 'dr_processor_config.regex: must have the named groups (?P<id>…) and (?P<stat>…); missing id, stat; got "id:(?P<msgid>\\\\S+)"'],
     ['a regex that does not compile', { file: { dr_processor_config: { regex: 'id:(?P<id>' } } }, 'dr_processor_config.regex: not a regular expression we can run: '],
     ['two ways to say one thing', { file: { dr_processor_config: { kannel_msg_id_type: 3, message_id_format: 'hex' } } }, 'dr_processor_config.kannel_msg_id_type: give either kannel_msg_id_type or message_id_format, not both; got 3'],
-    ['an amqp_url', { file: { amqp_url: 'http://user:pw@host/' } }, 'amqp_url: must be empty or an amqp:// or amqps:// URL; got "http://user:redacted@host/"'],
+    ['an amqp_url', { file: { amqp_url: 'http://user:pw@host/' } }, 'amqp_url: must be empty or an amqp:// or amqps:// URL; got "http://user:***@host/"'],
     ['two fields that disagree', { file: { reconnect_delay_initial: 10, reconnect_delay_max: 5 } }, 'reconnect_delay_max: must not be below reconnect_delay_initial'],
   ])('%s: one line naming the field and what is allowed', (_kind, sources, message) => {
     const err = configError(sources);
@@ -715,8 +715,9 @@ describe('redaction', () => {
     expect(redacted).toMatchObject({
       password: '[redacted]',
       amqp: { password: '[redacted]', username: 'guest' },
-      amqp_url: 'amqp://vumi:redacted@rabbit:5672/vhost',
-      redis: { url: 'redis://:redacted@redis:6379/2' },
+      amqp_url: 'amqp://vumi:***@rabbit:5672/vhost',
+      redis: { url: 'redis://:***@redis:6379/2' },
+      sentry_dsn: 'https://***@sentry.example/1',
       tls: { key: '[redacted]', cert: 'CERT' },
       host: 'localhost',
     });

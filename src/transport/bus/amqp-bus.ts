@@ -16,7 +16,7 @@ import {
   runOutboundHandler,
 } from './bus.js';
 import type { BusEvents, MessageBus, OutboundDelivery, OutboundHandler, PublishOptions } from './bus.js';
-import { redactUrlPassword } from '../redact-url.js';
+import { redactUrl } from '../redact-url.js';
 import { amqpSocketOf, coalesceWritesPerTurn } from './coalesce-writes.js';
 
 /** vumi2's `amqp.*` settings (reference §1.2), used when `amqp_url` is empty. */
@@ -62,7 +62,7 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const EXCHANGE = { exchange: VUMI_EXCHANGE, type: 'direct', durable: true } as const;
 
 /** The URL with its password (if any) replaced by `***`, fit for a log. */
-export const redactAmqpUrl = (url: string): string => redactUrlPassword(url, 'AMQP');
+export const redactAmqpUrl = (url: string): string => redactUrl(url, 'AMQP');
 
 /**
  * rabbitmq-client's connection settings from vumi2's `amqp_url` / `amqp.*`, and the URL as it

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { createClient } from 'redis';
 import type { RedisArgument, TypeMapping } from 'redis';
-import { redactUrlPassword } from '../redact-url.js';
+import { redactUrl } from '../redact-url.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -50,7 +50,7 @@ function newClient(url: string, options: RedisConnectionOptions) {
 export type RedisClient = ReturnType<typeof newClient>;
 
 /** The URL with its password (if any) replaced by `***`, fit for a log. */
-export const redactRedisUrl = (url: string): string => redactUrlPassword(url, 'Redis');
+export const redactRedisUrl = (url: string): string => redactUrl(url, 'Redis');
 
 /**
  * One node-redis client and the key prefix its users share. It reconnects by itself (commands
