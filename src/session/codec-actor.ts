@@ -4,6 +4,7 @@ import { CommandStatus, commandStatusName } from '../pdu/command-status.js';
 import { COMMANDS, isResponse, responseCommandFor } from '../pdu/commands.js';
 import { SmppCodecError, SmppFramingError } from '../pdu/codec-error.js';
 import { decodePdu } from '../pdu/decode.js';
+import { answerToUndecodable } from '../pdu/undecodable.js';
 import { encodePdu } from '../pdu/encode.js';
 import { FrameReader } from '../pdu/frame-reader.js';
 import type { Pdu, PduInput } from '../pdu/types.js';
@@ -103,11 +104,12 @@ export const codecActor = fromCallback<{ type: 'noop' }, CodecInput, SmppEvent>(
       pdu = decodePdu(frame);
     } catch (err) {
       if (!(err instanceof SmppCodecError)) throw err;
-      if (err.command_id !== undefined && isResponse(err.command_id)) {
+      const answer = answerToUndecodable(err);
+      if (answer === undefined) {
         log.warn({ err: err.message }, 'undecodable response dropped');
       } else {
         log.warn({ err: err.message }, `undecodable request: generic_nack ${commandStatusName(err.command_status)}`);
-        nack(err.command_status, err.sequence_number ?? 0);
+        write(answer);
       }
       return;
     }

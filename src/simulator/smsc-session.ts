@@ -5,6 +5,7 @@ import { COMMANDS, isResponse, responseCommandFor } from '../pdu/commands.js';
 import type { CommandName } from '../pdu/commands.js';
 import { SmppCodecError, SmppFramingError } from '../pdu/codec-error.js';
 import { decodePdu } from '../pdu/decode.js';
+import { answerToUndecodable } from '../pdu/undecodable.js';
 import { encodePdu } from '../pdu/encode.js';
 import { FrameReader } from '../pdu/frame-reader.js';
 import type { Pdu, PduInput } from '../pdu/types.js';
@@ -196,12 +197,13 @@ export class SmscSession {
       pdu = decodePdu(frame);
     } catch (e) {
       if (!(e instanceof SmppCodecError)) throw e;
-      if (e.command_id !== undefined && isResponse(e.command_id)) {
+      const answer = answerToUndecodable(e);
+      if (answer === undefined) {
         this.log.warn({ err: e.message }, 'undecodable response dropped');
-        return;
+      } else {
+        this.log.warn({ err: e.message }, 'undecodable request: generic_nack');
+        this.write(answer);
       }
-      this.log.warn({ err: e.message }, 'undecodable request: generic_nack');
-      this.write({ command: 'generic_nack', command_status: e.command_status, sequence_number: e.sequence_number ?? 0 });
       return;
     }
     this.host.traffic(this, 'received', pdu, COMMANDS[pdu.command].id);
