@@ -126,24 +126,32 @@ export async function rawBus(url: string, queue: string, n: number, body: (i: nu
   }
 }
 
+/** A consumed message's body as bytes (a Buffer unless a content type made rabbitmq-client decode it). */
+const asBuffer = (body: unknown): Buffer => (Buffer.isBuffer(body) ? body : Buffer.from(String(body)));
+
+/** Where a measurement drives the relay: the app's publisher and the queue the relay consumes. */
+interface RelayEnds {
+  readonly publisher: BusPublisher;
+  readonly queue: string;
+}
+
 /**
- * What RabbitMQ allows any transport here: the same two crossings of the broker as the
- * transport's path, with nothing else. `n` messages are published (`publishWindow` in flight) to
- * queue A; a relay, on its own connection with the transport's socket settings (Nagle off, writes
- * coalesced per turn of the event loop), consumes A with prefetch `prefetch`, publishes
- * `reply(body)` to queue B with a confirm, and only then acks; a reader consumes B. First publish
- * to the last message read from B. No SMPP, no Redis, no parsing: the broker's share of the
- * transport's cost, measured in the same run.
+ * The same two crossings of the broker as the transport's path, with nothing else: messages
+ * published to queue A (`publishWindow` in flight); a relay, on its own connection with the
+ * transport's socket settings (Nagle off, writes coalesced per turn of the event loop), consumes
+ * A with prefetch `prefetch`, publishes `reply(body)` to queue B with a confirm, and only then
+ * acks; a reader on the app's connection consumes B and hands each body to `onRead`. No SMPP, no
+ * Redis, no parsing: the broker's share of the transport's cost. `run` drives one measurement.
  */
-export async function rawRelay(
+async function throughRelay<T>(
   url: string,
   queue: string,
-  n: number,
-  body: (i: number) => Buffer,
-  reply: Buffer,
-  publishWindow: number,
   prefetch: number,
-): Promise<RawResult> {
+  publishWindow: number,
+  reply: (body: Buffer) => Buffer,
+  onRead: (body: Buffer) => void,
+  run: (ends: RelayEnds) => Promise<T>,
+): Promise<T> {
   const [a, b] = [`${queue}.a`, `${queue}.b`];
   const app = benchConnection(url, 'bench-e2e-relay-app');
   const relay = benchConnection(url, 'bench-e2e-relay');
@@ -158,28 +166,83 @@ export async function rawRelay(
       await app.queuePurge({ queue: q });
     }
     const relayPublisher = relay.createPublisher({ confirm: true });
-    const relayConsumer = relay.createConsumer({ queue: a, queueOptions: { durable: true }, qos: { prefetchCount: prefetch }, concurrency: prefetch }, async () => {
-      await relayPublisher.send({ exchange: VUMI_EXCHANGE, routingKey: b, durable: true }, reply);
+    const relayConsumer = relay.createConsumer({ queue: a, queueOptions: { durable: true }, qos: { prefetchCount: prefetch }, concurrency: prefetch }, async (msg) => {
+      await relayPublisher.send({ exchange: VUMI_EXCHANGE, routingKey: b, durable: true }, reply(asBuffer(msg.body)));
     });
-    let read = 0;
-    let done: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => (done = resolve));
-    const reader = app.createConsumer({ queue: b, queueOptions: { durable: true }, qos: { prefetchCount: 200 }, concurrency: 200 }, () => {
-      if (++read === n) done();
-    });
+    const reader = app.createConsumer({ queue: b, queueOptions: { durable: true }, qos: { prefetchCount: 200 }, concurrency: 200 }, (msg) => onRead(asBuffer(msg.body)));
     await Promise.all([ready(relayConsumer), ready(reader)]);
     const publisher = new BusPublisher(app, publishWindow);
-    const start = performance.now();
-    await publisher.all(a, n, body);
-    await finished;
-    const seconds = (performance.now() - start) / 1000;
-    await Promise.all([relayConsumer.close(), reader.close()]);
-    await Promise.all([publisher.close(), relayPublisher.close()]);
-    return { messages: n, seconds, rate: n / seconds };
+    try {
+      return await run({ publisher, queue: a });
+    } finally {
+      await Promise.all([relayConsumer.close(), reader.close()]);
+      await Promise.all([publisher.close(), relayPublisher.close()]);
+    }
   } finally {
     for (const q of [a, b]) await app.queueDelete({ queue: q }).catch(() => undefined);
     await Promise.all([relay.close(), app.close()]);
   }
+}
+
+/**
+ * What RabbitMQ allows any transport here (see throughRelay): `n` messages through the relay,
+ * which publishes `reply` (an ack event) for each; first publish to the last message read from B.
+ */
+export async function rawRelay(
+  url: string,
+  queue: string,
+  n: number,
+  body: (i: number) => Buffer,
+  reply: Buffer,
+  publishWindow: number,
+  prefetch: number,
+): Promise<RawResult> {
+  let read = 0;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const onRead = () => {
+    if (++read === n) done();
+  };
+  return throughRelay(url, queue, prefetch, publishWindow, () => reply, onRead, async ({ publisher, queue: a }) => {
+    const start = performance.now();
+    await publisher.all(a, n, body);
+    await finished;
+    const seconds = (performance.now() - start) / 1000;
+    return { messages: n, seconds, rate: n / seconds };
+  });
+}
+
+/**
+ * The floor of the transport's latency here: `n` messages at `rate` per second through the
+ * relay (see throughRelay), which passes each body on as it is, so that `index` can read its
+ * number back; per message, publish → read from B, in ms, sorted.
+ */
+export async function relayLatency(
+  url: string,
+  queue: string,
+  n: number,
+  rate: number,
+  body: (i: number) => Buffer,
+  index: (body: Buffer) => number,
+  prefetch: number,
+): Promise<number[]> {
+  const sentAt = new Float64Array(n);
+  const gotAt = new Float64Array(n);
+  let read = 0;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const onRead = (bytes: Buffer) => {
+    const i = index(bytes);
+    if (i >= 0 && i < n && gotAt[i] === 0) {
+      gotAt[i] = performance.now();
+      if (++read === n) done();
+    }
+  };
+  return throughRelay(url, queue, prefetch, n, (bytes) => bytes, onRead, async ({ publisher, queue: a }) => {
+    await publisher.paced(a, n, rate, body, (i) => (sentAt[i] = performance.now()));
+    await finished;
+    return Array.from({ length: n }, (_, i) => gotAt[i]! - sentAt[i]!).sort((x, y) => x - y);
+  });
 }
 
 /**
@@ -207,7 +270,7 @@ export async function rawLatency(
     let done: () => void = () => undefined;
     const finished = new Promise<void>((resolve) => (done = resolve));
     const consumer = connection.createConsumer({ queue, queueOptions: { durable: true }, qos: { prefetchCount: prefetch }, concurrency: prefetch }, (msg) => {
-      const i = index(Buffer.isBuffer(msg.body) ? msg.body : Buffer.from(String(msg.body)));
+      const i = index(asBuffer(msg.body));
       if (i >= 0 && i < n && gotAt[i] === 0) {
         gotAt[i] = performance.now();
         if (++consumed === n) done();
