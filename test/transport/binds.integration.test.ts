@@ -198,6 +198,36 @@ describe.runIf(services)('several transports on one account', () => {
     for (const m of messages) await w.app.waitFor('events', (e) => e.user_message_id === m.message_id && e.event_type === 'ack');
     expect(await w.app.depth('outbound')).toBe(0);
   });
+
+  it('a long message A stopped part way through goes on in B from the part whose answer was lost, under A’s reference', async () => {
+    const w = await setUp();
+    const multipart = { submit_sm_processor_config: { multipart_handling: 'multipart_udh' }, shutdown_timeout: 0.2 };
+    const a = await addTransport(w, multipart);
+    const msg = { ...outbound(w, 1), content: 'x'.repeat(400) }; // three parts
+    const parts = () => received(w, 'submit_sm').map((e) => Buffer.from((e.pdu as { short_message: Uint8Array }).short_message));
+    // Part 2 is taken and its answer held back: A stops with it unanswered, so the message goes
+    // back to the queue, and how far it got is in Redis.
+    let taken = 0;
+    let secondTaken!: () => void;
+    const second = new Promise<void>((resolve) => (secondTaken = resolve));
+    w.sim.on('message', () => {
+      if (++taken !== 2) return;
+      w.sim.setFaults({ response_delay_ms: 60_000 });
+      secondTaken();
+    });
+    await w.app.send(msg);
+    await second;
+    await a.stop();
+    expect(w.app.eventsFor(msg.message_id)).toHaveLength(0);
+    w.sim.setFaults({ response_delay_ms: 0 });
+    await addTransport(w, multipart);
+    const ack = await w.app.waitFor('events', (e) => e.user_message_id === msg.message_id && e.event_type === 'ack');
+    expect((ack.transport_metadata as { smpp_message_ids: string[] }).smpp_message_ids).toHaveLength(3);
+    // UDH 05 00 03 <reference> <total> <part>: 1 and 2 from A, 2 again and 3 from B, one reference.
+    expect(parts().map((p) => p[5])).toEqual([1, 2, 2, 3]);
+    expect(new Set(parts().map((p) => p[3])).size).toBe(1);
+    expect(w.app.eventsFor(msg.message_id)).toHaveLength(1);
+  });
 });
 
 /** Resolves on the first simulator PDU event passing `test`; rejects after `ms`. */
