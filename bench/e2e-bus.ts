@@ -129,6 +129,42 @@ export async function rawBus(url: string, queue: string, n: number, body: (i: nu
 /** A consumed message's body as bytes (a Buffer unless a content type made rabbitmq-client decode it). */
 const asBuffer = (body: unknown): Buffer => (Buffer.isBuffer(body) ? body : Buffer.from(String(body)));
 
+/** Per message of a paced run: when it was sent and when it was read back, by its index. */
+class LatencyRecorder {
+  private readonly sentAt: Float64Array;
+  private readonly gotAt: Float64Array;
+  private got = 0;
+  private done: () => void = () => undefined;
+  private readonly finished = new Promise<void>((resolve) => (this.done = resolve));
+
+  constructor(
+    private readonly n: number,
+    private readonly index: (body: Buffer) => number,
+  ) {
+    this.sentAt = new Float64Array(n);
+    this.gotAt = new Float64Array(n);
+  }
+
+  sent(i: number): void {
+    this.sentAt[i] = performance.now();
+  }
+
+  /** A message read back; a copy, or a body that is not one of the run's, counts for nothing. */
+  read(body: Buffer): void {
+    const i = this.index(body);
+    if (i >= 0 && i < this.n && this.gotAt[i] === 0) {
+      this.gotAt[i] = performance.now();
+      if (++this.got === this.n) this.done();
+    }
+  }
+
+  /** Once every message is read back: each one's send → read, in ms, sorted. */
+  async latencies(): Promise<number[]> {
+    await this.finished;
+    return Array.from({ length: this.n }, (_, i) => this.gotAt[i]! - this.sentAt[i]!).sort((a, b) => a - b);
+  }
+}
+
 /** Where a measurement drives the relay: the app's publisher and the queue the relay consumes. */
 interface RelayEnds {
   readonly publisher: BusPublisher;
@@ -213,76 +249,58 @@ export async function rawRelay(
 }
 
 /**
- * The floor of the transport's latency here: `n` messages at `rate` per second through the
- * relay (see throughRelay), which passes each body on as it is, so that `index` can read its
- * number back; per message, publish → read from B, in ms, sorted.
+ * A latency run: `n` messages, `body(i)` the i-th, published at `rate` per second; `index` reads
+ * a message's number back from its body; consumers take `prefetch` at a time.
+ */
+export interface PacedRun {
+  readonly n: number;
+  readonly rate: number;
+  readonly body: (i: number) => Buffer;
+  readonly index: (body: Buffer) => number;
+  readonly prefetch: number;
+}
+
+/**
+ * The floor of the transport's latency here: the run through the relay (see throughRelay), which
+ * passes each body on as it is; per message, publish → read from B, in ms, sorted.
  */
 export async function relayLatency(
   url: string,
   queue: string,
-  n: number,
-  rate: number,
-  body: (i: number) => Buffer,
-  index: (body: Buffer) => number,
-  prefetch: number,
+  { n, rate, body, index, prefetch }: PacedRun,
 ): Promise<number[]> {
-  const sentAt = new Float64Array(n);
-  const gotAt = new Float64Array(n);
-  let read = 0;
-  let done: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  const onRead = (bytes: Buffer) => {
-    const i = index(bytes);
-    if (i >= 0 && i < n && gotAt[i] === 0) {
-      gotAt[i] = performance.now();
-      if (++read === n) done();
-    }
-  };
-  return throughRelay(url, queue, prefetch, n, (bytes) => bytes, onRead, async ({ publisher, queue: a }) => {
-    await publisher.paced(a, n, rate, body, (i) => (sentAt[i] = performance.now()));
-    await finished;
-    return Array.from({ length: n }, (_, i) => gotAt[i]! - sentAt[i]!).sort((x, y) => x - y);
+  const recorder = new LatencyRecorder(n, index);
+  return throughRelay(url, queue, prefetch, n, (bytes) => bytes, (bytes) => recorder.read(bytes), async ({ publisher, queue: a }) => {
+    await publisher.paced(a, n, rate, body, (i) => recorder.sent(i));
+    return recorder.latencies();
   });
 }
 
 /**
- * The bus's own latency at a fixed rate: `n` messages published at `rate` per second to a durable
- * queue and consumed (prefetch `prefetch`); per message, publish → consumed, in ms, sorted.
- * `index` reads a message's index back from its body.
+ * The bus's own latency at a fixed rate: the run published to a durable queue and consumed; per
+ * message, publish → consumed, in ms, sorted.
  */
 export async function rawLatency(
   url: string,
   queue: string,
-  n: number,
-  rate: number,
-  body: (i: number) => Buffer,
-  index: (body: Buffer) => number,
-  prefetch: number,
+  { n, rate, body, index, prefetch }: PacedRun,
 ): Promise<number[]> {
   const connection = benchConnection(url, 'bench-e2e-raw-latency');
   connection.on('error', () => undefined);
   try {
     await declareQueue(connection, queue);
     await connection.queuePurge({ queue });
-    const sentAt = new Float64Array(n);
-    const gotAt = new Float64Array(n);
-    let consumed = 0;
-    let done: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => (done = resolve));
-    const consumer = connection.createConsumer({ queue, queueOptions: { durable: true }, qos: { prefetchCount: prefetch }, concurrency: prefetch }, (msg) => {
-      const i = index(asBuffer(msg.body));
-      if (i >= 0 && i < n && gotAt[i] === 0) {
-        gotAt[i] = performance.now();
-        if (++consumed === n) done();
-      }
-    });
+    const recorder = new LatencyRecorder(n, index);
+    const consumer = connection.createConsumer({ queue, queueOptions: { durable: true }, qos: { prefetchCount: prefetch }, concurrency: prefetch }, (msg) =>
+      recorder.read(asBuffer(msg.body)),
+    );
     await ready(consumer);
     const publisher = new BusPublisher(connection, n);
-    await publisher.paced(queue, n, rate, body, (i) => (sentAt[i] = performance.now()));
-    await finished;
+    await publisher.paced(queue, n, rate, body, (i) => recorder.sent(i));
+    const latencies = await recorder.latencies();
     await consumer.close();
     await publisher.close();
-    return Array.from({ length: n }, (_, i) => gotAt[i]! - sentAt[i]!).sort((a, b) => a - b);
+    return latencies;
   } finally {
     await connection.queueDelete({ queue }).catch(() => undefined);
     await connection.close();

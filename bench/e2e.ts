@@ -115,10 +115,11 @@ async function main(): Promise<number> {
   const latencyN = Math.ceil(RATE * LATENCY_SECONDS);
   process.stdout.write(`raw bus latency: ${fmt(latencyN)} messages at ${fmt(RATE)}/s… `);
   const messageIndex = (bytes: Buffer) => Number((JSON.parse(bytes.toString('utf8')) as { message_id: string }).message_id.slice(name.length + 1));
-  const rawLatencies = await rawLatency(RABBITMQ_URL, `${name}.raw-latency`, latencyN, RATE, body, messageIndex, CONCURRENCY);
+  const paced = { n: latencyN, rate: RATE, body, index: messageIndex, prefetch: CONCURRENCY };
+  const rawLatencies = await rawLatency(RABBITMQ_URL, `${name}.raw-latency`, paced);
   console.log('done');
   process.stdout.write(`relay latency: ${fmt(latencyN)} messages at ${fmt(RATE)}/s… `);
-  const relayLatencies = await relayLatency(RABBITMQ_URL, `${name}.relay-latency`, latencyN, RATE, body, messageIndex, CONCURRENCY);
+  const relayLatencies = await relayLatency(RABBITMQ_URL, `${name}.relay-latency`, paced);
   console.log('done');
   // An ack event as the transport writes one, for the relay to publish.
   const ackEvent = Buffer.from(

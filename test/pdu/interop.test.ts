@@ -17,9 +17,10 @@
  * behaviour of our codec, and each test name says how node-smpp differs.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { COMMAND_NAMES, COMMANDS, CommandStatus, SmppCodecError, TLVS, decodePdu, encodePdu } from '../../src/index.js';
-import type { CommandName, PduInput } from '../../src/index.js';
+import { COMMAND_NAMES, COMMANDS, CommandStatus, TLVS, decodePdu, encodePdu } from '../../src/index.js';
+import type { CommandName, PduInput , SmppCodecError} from '../../src/index.js';
 import { HEADER_ONLY_ON_ERROR, expectedAfterRoundTrip } from '../helpers/pdu-arbitraries.js';
+import { codecErrorOf } from '../helpers/codec-error.js';
 import { smpp } from '../helpers/node-smpp.js';
 import type { NodeSmppPdu } from '../helpers/node-smpp.js';
 import { SUBMIT_10C, hex, referenceVector } from '../helpers/reference-vectors.js';
@@ -603,15 +604,7 @@ function nodeDecodeOwn(command: 'submit_sm' | 'deliver_sm', options: Fields): Ex
   return decoded;
 }
 
-function encodeError(pdu: PduInput): SmppCodecError {
-  try {
-    encodePdu(pdu);
-  } catch (e) {
-    if (e instanceof SmppCodecError) return e;
-    throw e;
-  }
-  throw new Error('encodePdu did not throw');
-}
+const encodeError = (pdu: PduInput): SmppCodecError => codecErrorOf(() => encodePdu(pdu));
 
 // ---------------------------------------------------------------------------------------------
 // Where node-smpp departs from SMPP 3.4 (reference §11): our codec follows the spec.

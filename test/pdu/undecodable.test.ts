@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CommandStatus } from '../../src/pdu/command-status.js';
-import { SmppCodecError } from '../../src/pdu/codec-error.js';
 import { decodePdu } from '../../src/pdu/decode.js';
 import { answerToUndecodable } from '../../src/pdu/undecodable.js';
+import { codecErrorOf } from '../helpers/codec-error.js';
 
 beforeEach(() => {
   expect.hasAssertions();
@@ -17,15 +17,7 @@ function frame(commandId: number, sequence: number, body: Buffer): Buffer {
   return Buffer.concat([header, body]);
 }
 
-function decodeError(bytes: Buffer): SmppCodecError {
-  try {
-    decodePdu(bytes);
-  } catch (err) {
-    if (err instanceof SmppCodecError) return err;
-    throw err;
-  }
-  throw new Error('decoded');
-}
+const decodeError = (bytes: Buffer) => codecErrorOf(() => decodePdu(bytes));
 
 describe('answerToUndecodable', () => {
   it('answers an undecodable request with generic_nack, the codec’s status, to its sequence_number', () => {

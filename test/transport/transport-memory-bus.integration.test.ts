@@ -43,6 +43,25 @@ async function start(
   return world;
 }
 
+/**
+ * Records the short_message of every submit_sm the simulator takes; when it takes the second,
+ * holds that part's answer back and, on the next turn, lets the SMSC answer promptly again and
+ * runs `then` (which drops connections), so the transport never learns part 2's outcome.
+ */
+function holdSecondPartThen(w: World, then: () => void): Buffer[] {
+  const parts: Buffer[] = [];
+  w.sim.on('message', (m) => {
+    parts.push(Buffer.from(m.short_message));
+    if (parts.length !== 2) return;
+    w.sim.setFaults({ response_delay_ms: 60_000 });
+    setImmediate(() => {
+      w.sim.setFaults({ response_delay_ms: 0 });
+      then();
+    });
+  });
+  return parts;
+}
+
 const outbound = (content = 'hello') =>
   createMessage({ to_addr: '27831234567', from_addr: '1234', transport_name: 'mem', transport_type: 'sms', content });
 
@@ -185,19 +204,7 @@ describe('the transport on the in-memory bus', () => {
 
   it('goes on with a long message after a reconnection from the part whose answer was lost, resending none the SMSC accepted', async () => {
     const w = await start({ reconnect_delay_initial: 0.05, submit_sm_processor_config: { multipart_handling: 'multipart_udh' } });
-    const parts: Buffer[] = [];
-    w.sim.on('message', (m) => {
-      parts.push(Buffer.from(m.short_message));
-      if (parts.length === 2) {
-        // Part 2 is taken but its answer held back; the connection then drops, so its outcome
-        // is unknown to the transport, and the SMSC answers promptly again after the rebind.
-        w.sim.setFaults({ response_delay_ms: 60_000 });
-        setImmediate(() => {
-          w.sim.setFaults({ response_delay_ms: 0 });
-          w.sim.disconnectAll();
-        });
-      }
-    });
+    const parts = holdSecondPartThen(w, () => w.sim.disconnectAll());
     const msg = outbound('x'.repeat(400)); // three parts of 153 septets
     expect(await w.bus.publishOutbound(msg)).toBe('ack');
     expect(w.bus.stats.requeued).toBe(0);
@@ -215,25 +222,16 @@ describe('the transport on the in-memory bus', () => {
   it('goes on with a long message from its saved progress when the bus loses the delivery part way, resending none the SMSC accepted', async () => {
     const cache = new MemorySmppCache();
     const w = await start({ reconnect_delay_initial: 0.05, submit_sm_processor_config: { multipart_handling: 'multipart_udh' } }, {}, { cache });
-    const parts: Buffer[] = [];
     let saved: string | undefined;
-    w.sim.on('message', (m) => {
-      parts.push(Buffer.from(m.short_message));
-      if (parts.length === 2) {
-        // Part 2's answer is lost with the SMPP connection, and the delivery with the bus
-        // connection: the copy the broker hands out again is a new delivery, which knows only
-        // what the first one saved.
-        w.sim.setFaults({ response_delay_ms: 60_000 });
-        setImmediate(() => {
-          w.sim.setFaults({ response_delay_ms: 0 });
-          w.bus.setConnected(false);
-          w.sim.disconnectAll();
-          void cache.getMessageId(`progress:${msg.message_id}`).then((value) => {
-            saved = value;
-            w.bus.setConnected(true);
-          });
-        });
-      }
+    // Part 2's answer is lost with the SMPP connection, and the delivery with the bus connection:
+    // the copy the broker hands out again is a new delivery, which knows only what the first saved.
+    const parts = holdSecondPartThen(w, () => {
+      w.bus.setConnected(false);
+      w.sim.disconnectAll();
+      void cache.getMessageId(`progress:${msg.message_id}`).then((value) => {
+        saved = value;
+        w.bus.setConnected(true);
+      });
     });
     const msg = outbound('x'.repeat(400)); // three parts of 153 septets
     expect(await w.bus.publishOutbound(msg)).toBe('ack');
