@@ -44,15 +44,15 @@ async function start(
 }
 
 /**
- * Records the short_message of every submit_sm the simulator takes; when it takes the second,
+ * Records the short_message of every submit_sm the simulator takes; when it takes the `nth`,
  * holds that part's answer back and, on the next turn, lets the SMSC answer promptly again and
- * runs `then` (which drops connections), so the transport never learns part 2's outcome.
+ * runs `then` (which drops connections), so the transport never learns that part's outcome.
  */
-function holdSecondPartThen(w: World, then: () => void): Buffer[] {
+function holdPartThen(w: World, nth: number, then: () => void): Buffer[] {
   const parts: Buffer[] = [];
   w.sim.on('message', (m) => {
     parts.push(Buffer.from(m.short_message));
-    if (parts.length !== 2) return;
+    if (parts.length !== nth) return;
     w.sim.setFaults({ response_delay_ms: 60_000 });
     setImmediate(() => {
       w.sim.setFaults({ response_delay_ms: 0 });
@@ -204,7 +204,7 @@ describe('the transport on the in-memory bus', () => {
 
   it('goes on with a long message after a reconnection from the part whose answer was lost, resending none the SMSC accepted', async () => {
     const w = await start({ reconnect_delay_initial: 0.05, submit_sm_processor_config: { multipart_handling: 'multipart_udh' } });
-    const parts = holdSecondPartThen(w, () => w.sim.disconnectAll());
+    const parts = holdPartThen(w, 2, () => w.sim.disconnectAll());
     const msg = outbound('x'.repeat(400)); // three parts of 153 septets
     expect(await w.bus.publishOutbound(msg)).toBe('ack');
     expect(w.bus.stats.requeued).toBe(0);
@@ -225,7 +225,7 @@ describe('the transport on the in-memory bus', () => {
     let saved: string | undefined;
     // Part 2's answer is lost with the SMPP connection, and the delivery with the bus connection:
     // the copy the broker hands out again is a new delivery, which knows only what the first saved.
-    const parts = holdSecondPartThen(w, () => {
+    const parts = holdPartThen(w, 2, () => {
       w.bus.setConnected(false);
       w.sim.disconnectAll();
       void cache.getMessageId(`progress:${msg.message_id}`).then((value) => {
@@ -243,6 +243,19 @@ describe('the transport on the in-memory bus', () => {
     expect(ids[0]).toBe(JSON.parse(saved ?? '{}').smsc_ids[0]);
     // Part 1 once, part 2 twice (its answer lost), part 3 once, under the first copy's reference.
     expect(parts.map((p) => p[5])).toEqual([1, 2, 2, 3]);
+    expect(new Set(parts.map((p) => p[3])).size).toBe(1);
+  });
+
+  it('sends a long message whose first answer was lost again under the same reference', async () => {
+    const w = await start({ reconnect_delay_initial: 0.05, submit_sm_processor_config: { multipart_handling: 'multipart_udh' } });
+    // No part is known to be accepted: the message goes back to the queue, and its copy is built
+    // again under the reference saved before the first part went.
+    const parts = holdPartThen(w, 1, () => w.sim.disconnectAll());
+    const msg = outbound('w'.repeat(400));
+    expect(await w.bus.publishOutbound(msg)).toBe('ack');
+    expect(w.bus.stats.requeued).toBe(1);
+    expect(w.bus.events.map((e) => e.event_type)).toEqual(['ack']);
+    expect(parts.map((p) => p[5])).toEqual([1, 1, 2, 3]);
     expect(new Set(parts.map((p) => p[3])).size).toBe(1);
   });
 

@@ -210,6 +210,10 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
       },
       saving: Promise.resolve(),
     };
+    // The reference goes in first, so that a copy delivered again uses it even when no part is
+    // known to be accepted (the first part's answer lost with the connection): the handset then
+    // gets that part twice under one reference, which it reassembles once, not two messages.
+    if (accepted.length === 0) progress.save();
     // An earlier copy had every part accepted and went before its event: only the event is left.
     let outcome: SubmitOutcome | undefined = progress.smscIds.length === pdus.length ? { smscIds: progress.smscIds, stored: Promise.resolve() } : undefined;
     while (outcome === undefined) {
