@@ -273,12 +273,15 @@ describe('the transport on the in-memory bus', () => {
     expect(w.bus.events[0]).toMatchObject({ event_type: 'ack', transport_metadata: { smpp_message_ids: ['a1', 'a2', 'a3'] } });
   });
 
-  it('sends a long message delivered again whole when its saved progress no longer fits it', async () => {
+  it.each([
+    // Saved when it split into four parts (another configuration).
+    ['no longer fits it', JSON.stringify({ reference: 7, parts: 4, smsc_ids: ['b1'] })],
+    ['is unreadable', '{"reference": 7, "parts": 3, "smsc_ids": ["b1"'],
+  ])('sends a long message delivered again whole, under a new reference, when its saved progress %s', async (_what, saved) => {
     const cache = new MemorySmppCache();
     const w = await start({ submit_sm_processor_config: { multipart_handling: 'multipart_udh' } }, {}, { cache });
     const msg = outbound('z'.repeat(400));
-    // Saved when it split into four parts (another configuration): it goes whole, under a new reference.
-    await cache.storeMessageId(`progress:${msg.message_id}`, JSON.stringify({ reference: 7, parts: 4, smsc_ids: ['b1'] }), 60);
+    await cache.storeMessageId(`progress:${msg.message_id}`, saved, 60);
     const parts: Buffer[] = [];
     w.sim.on('message', (m) => parts.push(Buffer.from(m.short_message)));
     expect(await w.bus.publishOutbound(msg, { redelivered: true })).toBe('ack');

@@ -360,6 +360,9 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
         return;
       }
       earlier = saved === undefined ? undefined : parseMultipartProgress(saved);
+      if (saved !== undefined && earlier === undefined) {
+        logger.warn({ message_id: message.message_id }, 'saved progress of a long message is unreadable: sending it whole');
+      }
     }
     if (isLost(delivery)) return;
     try {
