@@ -48,7 +48,6 @@ const LATENCY_SECONDS = Number(process.env.E2E_LATENCY_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.E2E_CONCURRENCY ?? 50);
 /** Sequencer and cache in Redis (the deployed setup; the process's RSS is then its own working set); E2E_REDIS=0: in memory. */
 const REDIS = process.env.E2E_REDIS !== '0';
-/** Run the built transport (`node dist/src/cli.js`, after `npm run build`) instead of the sources through tsx. */
 /** The transport as installed (`dist/`, which `npm run bench:e2e` builds), unless E2E_TSX=1. */
 const DIST = process.env.E2E_TSX !== '1';
 const NODE_ARGS = (process.env.E2E_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');

@@ -20,6 +20,7 @@ import type { DataCoding } from '../encoding/index.js';
 import type { smppMachine } from '../session/smpp-machine.js';
 import { createSimulator } from '../simulator/simulator.js';
 import type { PduEvent, Simulator } from '../simulator/simulator.js';
+import { withTimeout } from '../transport/bus/bus.js';
 import { MemoryBus } from '../transport/bus/memory-bus.js';
 import { resolveTransportConfig } from '../transport/config.js';
 import { createMessage } from '../transport/messages.js';
@@ -146,12 +147,8 @@ class BusWatch {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, step: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new DemoStepError(step, ms)), ms);
-    promise.finally(() => clearTimeout(timer)).then(resolve, reject);
-  });
-}
+/** `promise`, or a DemoStepError naming `step` after `ms`. */
+const stepWithin = <T>(promise: Promise<T>, ms: number, step: string): Promise<T> => withTimeout(promise, ms, () => new DemoStepError(step, ms));
 
 function codingText(dataCoding: number): string {
   try {
@@ -194,9 +191,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       const results = await Promise.allSettled([
-        ...transports.map((t) => withTimeout(t.stop(), 10_000, 'stopping a transport')),
+        ...transports.map((t) => stepWithin(t.stop(), 10_000, 'stopping a transport')),
       ]);
-      await withTimeout(sim.stop(), 10_000, 'stopping the simulator');
+      await stepWithin(sim.stop(), 10_000, 'stopping the simulator');
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     })();
@@ -301,7 +298,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     const gsm = makeTransport('gsm', ACCOUNT_GSM, 'SMSC_DEFAULT_ALPHABET');
     const ucs2 = makeTransport('ucs2', ACCOUNT_UCS2, 'UCS2');
     await Promise.all([gsm.transport.start(), ucs2.transport.start()]);
-    await withTimeout(Promise.all([gsm.transport.client.whenBound(stepMs), ucs2.transport.client.whenBound(stepMs)]), stepMs + 100, 'binding');
+    await stepWithin(Promise.all([gsm.transport.client.whenBound(stepMs), ucs2.transport.client.whenBound(stepMs)]), stepMs + 100, 'binding');
 
     // 1. GSM 03.38
     out('');
@@ -360,7 +357,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     sent++;
     out(line('app', 'out', `[gsm]  reply    to ${reply.to_addr} (in_reply_to ${shortId(mo.message_id)}): "${clip(reply.content ?? '')}"`));
     void gsm.bus.publishOutbound(reply).catch(() => undefined);
-    await withTimeout(atSmsc, stepMs, 'the reply reaching the simulator');
+    await stepWithin(atSmsc, stepMs, 'the reply reaching the simulator');
     await gsm.watch.until('events', () => gsm.settled(reply.message_id), 'the ack of the reply', stepMs);
     await gsm.watch.until('events', () => !gsm.acked(reply.message_id) || gsm.receipted(reply.message_id), 'the receipt of the reply', stepMs);
 

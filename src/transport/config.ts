@@ -809,7 +809,7 @@ export function redactedTransportConfig(config: TransportConfig): Record<string,
     ...config,
     ...redactedConfig(sessionConfigOf(config)),
     amqp: { ...config.amqp, password: '[redacted]' },
-    amqp_url: config.amqp_url === '' ? '' : redactUrl(config.amqp_url, 'amqp_url'),
+    amqp_url: redactUrl(config.amqp_url, 'amqp_url'),
     redis: { ...config.redis, url: redactUrl(config.redis.url, 'redis.url') },
     sentry_dsn: config.sentry_dsn === null ? null : redactUrl(config.sentry_dsn, 'sentry_dsn'),
     dr_processor_config: { ...config.dr_processor_config, regex: config.dr_processor_config.regex.source },
@@ -873,7 +873,7 @@ function show(name: string, value: unknown): string {
     return typeof value === 'string' ? `${value.length} characters` : typeof value;
   }
   if (typeof value === 'string') {
-    const text = URL_FIELDS.has(name) && value !== '' ? redactUrl(value, name) : value;
+    const text = URL_FIELDS.has(name) ? redactUrl(value, name) : value;
     return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
   }
   if (Array.isArray(value)) return 'a list';

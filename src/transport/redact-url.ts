@@ -5,10 +5,12 @@
 
 /**
  * The URL with its secret replaced by `***`: the password, or, when there is none, the user name
- * (a Sentry DSN's key, a Redis URL written `redis://secret@host`). `what` names the URL when it
- * cannot be parsed: then none of it is shown, as a secret may be anywhere in it.
+ * (a Sentry DSN's key, a Redis URL written `redis://secret@host`). An empty URL (a setting left
+ * unset) stays empty. `what` names the URL when it cannot be parsed: then none of it is shown,
+ * as a secret may be anywhere in it.
  */
 export function redactUrl(url: string, what: string): string {
+  if (url === '') return url;
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -366,16 +366,10 @@ export class SmppTransport {
   }
 }
 
-/** Whether every promise settled within `ms`. */
-async function settleWithin(promises: readonly Promise<unknown>[], ms: number): Promise<boolean> {
-  if (promises.length === 0) return true;
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([Promise.allSettled(promises).then(() => true as const), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Whether every promise settled (a rejection counts) within `ms`. */
+function settleWithin(promises: readonly Promise<unknown>[], ms: number): Promise<boolean> {
+  return withTimeout(Promise.allSettled(promises), ms, () => new Error('not settled in time')).then(
+    () => true,
+    () => false,
+  );
 }

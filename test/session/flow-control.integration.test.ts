@@ -14,21 +14,11 @@ import { SmppClient } from '../../src/session/smpp-client.js';
 import { createSimulator } from '../../src/simulator/simulator.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
 import type { SimulatorOptions } from '../../src/simulator/options.js';
+import { FAST_SESSION } from '../helpers/fast-session.js';
 
 const silent = pino({ level: 'silent' });
 
-const FAST = {
-  host: '127.0.0.1',
-  smpp_connect_timeout: 1,
-  smpp_bind_timeout: 1,
-  smpp_enquire_link_interval: 60,
-  smpp_unbind_timeout: 0.3,
-  smpp_response_timeout: 5,
-  reconnect_delay_initial: 0.2,
-  reconnect_jitter: 0,
-  throttle_delay_initial: 0.1,
-  throttle_delay_max: 0.4,
-} satisfies SessionConfigInput;
+const FAST = { ...FAST_SESSION, throttle_delay_initial: 0.1, throttle_delay_max: 0.4 } satisfies SessionConfigInput;
 
 const simulators: Simulator[] = [];
 const clients: SmppClient[] = [];

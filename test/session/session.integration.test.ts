@@ -36,23 +36,13 @@ import { smppMachine } from '../../src/session/smpp-machine.js';
 import type { SimulatorOptions } from '../../src/simulator/options.js';
 import { createSimulator } from '../../src/simulator/simulator.js';
 import type { Simulator } from '../../src/simulator/simulator.js';
+import { FAST_SESSION } from '../helpers/fast-session.js';
 import { nextEvent } from '../helpers/simulator.js';
 
 const silent = pino({ level: 'silent' });
 
-/** Fast timings, in seconds. No enquire_link unless a test asks for it; jitter 0 makes back-off exact. */
-const FAST = {
-  host: '127.0.0.1',
-  smpp_connect_timeout: 1,
-  smpp_bind_timeout: 1,
-  smpp_enquire_link_interval: 60,
-  smpp_enquire_link_timeout: 0.5,
-  smpp_unbind_timeout: 0.3,
-  smpp_response_timeout: 5,
-  reconnect_delay_initial: 0.2,
-  reconnect_delay_max: 2,
-  reconnect_jitter: 0,
-} satisfies SessionConfigInput;
+/** Fast timings (see FAST_SESSION), with a short enquire_link timeout and a back-off cap. */
+const FAST = { ...FAST_SESSION, smpp_enquire_link_timeout: 0.5, reconnect_delay_max: 2 } satisfies SessionConfigInput;
 
 /**
  * A timer may fire up to a millisecond "early" by performance.now() (libuv rounds its clock to

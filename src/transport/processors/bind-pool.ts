@@ -29,7 +29,6 @@ interface Waiter {
   cleanup: () => void;
 }
 
-
 /**
  * The transport's binds, lent out one outbound message at a time. A message goes to a bind that
  * can transmit (transmitter or transceiver), is bound, and has room: fewer messages lent to it

@@ -88,10 +88,14 @@ interface SubmitProgress {
   /** The storing of their SMSC ids (see SubmitOutcome.stored). */
   readonly stores: Promise<unknown>[];
   /** Writes `smscIds` to the cache, for a copy delivered again (long messages only; see MultipartProgress). */
-  readonly save: () => void;
+  save: () => void;
   /** The last of those writes: a copy delivered again must find it done. Never rejects. */
   saving: Promise<void>;
 }
+
+/** A one-part message has no progress to save. */
+const noSave = (): void => undefined;
+const DONE: Promise<void> = Promise.resolve();
 
 interface SubmitOutcome {
   /** The SMSC ids of the parts accepted. */
@@ -196,20 +200,17 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
 
   const send = async (message: VumiMessage, delivery: OutboundDelivery, earlier: MultipartProgress | undefined): Promise<void> => {
     const { pdus, reference, accepted } = await buildParts(message, earlier);
-    const progressKey = multipartProgressKey(message.message_id);
-    const progressTtl = Math.min(options.messageIdTtlSeconds, FINAL_EVENT_TTL_SECONDS);
-    const progress: SubmitProgress = {
-      smscIds: [...accepted],
-      stores: [],
-      save: () => {
-        if (pdus.length < 2) return;
+    const progress: SubmitProgress = { smscIds: [...accepted], stores: [], save: noSave, saving: DONE };
+    if (pdus.length > 1) {
+      const key = multipartProgressKey(message.message_id);
+      const ttl = Math.min(options.messageIdTtlSeconds, FINAL_EVENT_TTL_SECONDS);
+      progress.save = () => {
         // In turn, so the last write holds the most parts; a failed one costs only a possible resend of parts.
         progress.saving = progress.saving
-          .then(() => cache.storeMessageId(progressKey, serialiseMultipartProgress({ reference, parts: pdus.length, smsc_ids: progress.smscIds }), progressTtl))
+          .then(() => cache.storeMessageId(key, serialiseMultipartProgress({ reference, parts: pdus.length, smsc_ids: progress.smscIds }), ttl))
           .catch((err: unknown) => logger.warn({ message_id: message.message_id, err: (err as Error).message }, 'could not save how far a long message got'));
-      },
-      saving: Promise.resolve(),
-    };
+      };
+    }
     // The reference goes in first, so that a copy delivered again uses it even when no part is
     // known to be accepted (the first part's answer lost with the connection): the handset then
     // gets that part twice under one reference, which it reassembles once, not two messages.
