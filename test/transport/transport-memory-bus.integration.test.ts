@@ -124,15 +124,11 @@ describe('the transport on the in-memory bus', () => {
 
   it('acks a message the SMSC accepted even when the cache cannot store its id', async () => {
     const cache = new MemorySmppCache();
-    const store = cache.storeMessageId.bind(cache);
     let failures = 0;
-    cache.storeMessageId = (key, vumiId, ttl) => {
-      // The correlation write fails (Redis away); the final-event note still works.
-      if (!key.startsWith('final:')) {
-        failures++;
-        return Promise.reject(new Error('Redis is away'));
-      }
-      return store(key, vumiId, ttl);
+    // The correlation write fails (Redis away for it alone); the final-event note, a note apart, still works.
+    cache.storeMessageId = () => {
+      failures++;
+      return Promise.reject(new Error('Redis is away'));
     };
     const w = await start({}, {}, { cache });
     const msg = outbound();
@@ -148,10 +144,8 @@ describe('the transport on the in-memory bus', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let correlations = 0;
     cache.storeMessageId = async (key, vumiId, ttl) => {
-      if (!key.startsWith('final:')) {
-        correlations++;
-        await gate;
-      }
+      correlations++;
+      await gate;
       return store(key, vumiId, ttl);
     };
     const w = await start({}, {}, { cache });
@@ -228,7 +222,7 @@ describe('the transport on the in-memory bus', () => {
     const parts = holdPartThen(w, 2, () => {
       w.bus.setConnected(false);
       w.sim.disconnectAll();
-      void cache.getMessageId(`progress:${msg.message_id}`).then((value) => {
+      void cache.getNote(`progress:${msg.message_id}`).then((value) => {
         saved = value;
         w.bus.setConnected(true);
       });
@@ -259,12 +253,43 @@ describe('the transport on the in-memory bus', () => {
     expect(new Set(parts.map((p) => p[3])).size).toBe(1);
   });
 
+  it('has a long message\'s reference in the cache before its first part goes', async () => {
+    const cache = new MemorySmppCache();
+    const storeNote = cache.storeNote.bind(cache);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const saves: string[] = [];
+    let saveStarted: () => void = () => undefined;
+    const firstSave = new Promise<void>((resolve) => (saveStarted = resolve));
+    cache.storeNote = async (key, value, ttl) => {
+      if (key.startsWith('progress:')) {
+        saves.push(value);
+        saveStarted();
+        await gate;
+      }
+      return storeNote(key, value, ttl);
+    };
+    const w = await start({ submit_sm_processor_config: { multipart_handling: 'multipart_udh' } }, {}, { cache });
+    const received: string[] = [];
+    w.sim.on('message', (m) => received.push(Buffer.from(m.short_message).toString('latin1')));
+    const long = w.bus.publishOutbound(outbound('v'.repeat(400)));
+    await firstSave;
+    // A short message sent now goes on the same bind: had the long one's first part gone
+    // without waiting for the save, the SMSC would have had it first.
+    expect(await w.bus.publishOutbound(outbound('short'))).toBe('ack');
+    expect(received).toEqual(['short']);
+    expect(JSON.parse(saves[0] ?? 'null')).toMatchObject({ parts: 3, smsc_ids: [] });
+    release();
+    expect(await long).toBe('ack');
+    expect(received).toHaveLength(4);
+  });
+
   it('acks a long message delivered again after all its parts were accepted without sending any again', async () => {
     const cache = new MemorySmppCache();
     const w = await start({ submit_sm_processor_config: { multipart_handling: 'multipart_udh' } }, {}, { cache });
     const msg = outbound('y'.repeat(400));
     // What a process killed between the last submit_sm_resp and its ack event leaves behind.
-    await cache.storeMessageId(`progress:${msg.message_id}`, JSON.stringify({ reference: 7, parts: 3, smsc_ids: ['a1', 'a2', 'a3'] }), 60);
+    await cache.storeNote(`progress:${msg.message_id}`, JSON.stringify({ reference: 7, parts: 3, smsc_ids: ['a1', 'a2', 'a3'] }), 60);
     let submits = 0;
     w.sim.on('message', () => submits++);
     expect(await w.bus.publishOutbound(msg, { redelivered: true })).toBe('ack');
@@ -281,7 +306,7 @@ describe('the transport on the in-memory bus', () => {
     const cache = new MemorySmppCache();
     const w = await start({ submit_sm_processor_config: { multipart_handling: 'multipart_udh' } }, {}, { cache });
     const msg = outbound('z'.repeat(400));
-    await cache.storeMessageId(`progress:${msg.message_id}`, saved, 60);
+    await cache.storeNote(`progress:${msg.message_id}`, saved, 60);
     const parts: Buffer[] = [];
     w.sim.on('message', (m) => parts.push(Buffer.from(m.short_message)));
     expect(await w.bus.publishOutbound(msg, { redelivered: true })).toBe('ack');

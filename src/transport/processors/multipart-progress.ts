@@ -16,7 +16,7 @@ export interface MultipartProgress {
   readonly smsc_ids: readonly string[];
 }
 
-/** Beside the final-event note (`final:<message_id>`), in the cache's message-id keys. */
+/** A note in the SMPP cache, beside the final-event note (`final:<message_id>`). */
 export const multipartProgressKey = (messageId: string): string => `progress:${messageId}`;
 
 /**

@@ -50,8 +50,8 @@ export interface OutboundProcessorOptions {
 /**
  * Where the processor notes that a message's final event (ack or nack) went out, so that a
  * redelivery of it (the process died, or the bus connection went, between the event and the
- * AMQP ack) is acked without a second submit and a second event. Kept in the SMPP cache (in
- * Redis it outlives the process) beside the message ids, under a key no SMSC id normalises to.
+ * AMQP ack) is acked without a second submit and a second event. A note in the SMPP cache (in
+ * Redis it outlives the process), apart from the SMSC message ids.
  */
 const finalEventKey = (messageId: string) => `final:${messageId}`;
 /**
@@ -124,7 +124,7 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
   /** Notes the final event; a failure only costs a possible duplicate should the message come back. */
   const noteFinal = async (messageId: string, eventType: string) => {
     try {
-      await cache.storeMessageId(finalEventKey(messageId), eventType, Math.min(options.messageIdTtlSeconds, FINAL_EVENT_TTL_SECONDS));
+      await cache.storeNote(finalEventKey(messageId), eventType, Math.min(options.messageIdTtlSeconds, FINAL_EVENT_TTL_SECONDS));
     } catch (err) {
       logger.warn({ message_id: messageId, err: (err as Error).message }, 'could not note the final event in the cache');
     }
@@ -151,7 +151,7 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
           if (noting !== undefined) {
             await noting;
             if (err instanceof BusPublishError && !err.maybePublished) {
-              await cache.deleteMessageId(finalEventKey(messageId)).catch(() => undefined);
+              await cache.deleteNote(finalEventKey(messageId)).catch(() => undefined);
             }
           }
           throw err;
@@ -207,14 +207,19 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
       progress.save = () => {
         // In turn, so the last write holds the most parts; a failed one costs only a possible resend of parts.
         progress.saving = progress.saving
-          .then(() => cache.storeMessageId(key, serialiseMultipartProgress({ reference, parts: pdus.length, smsc_ids: progress.smscIds }), ttl))
+          .then(() => cache.storeNote(key, serialiseMultipartProgress({ reference, parts: pdus.length, smsc_ids: progress.smscIds }), ttl))
           .catch((err: unknown) => logger.warn({ message_id: message.message_id, err: (err as Error).message }, 'could not save how far a long message got'));
       };
+      // The reference is saved before the first part goes, so that a copy delivered again uses
+      // it even when no part is known to be accepted (the first part's answer lost with the
+      // connection, or the process killed just after sending it): the handset then gets that
+      // part twice under one reference, which it reassembles once, not two messages. Waited
+      // for, at one round trip per long message; with Redis away, up to its command timeout.
+      if (accepted.length === 0) {
+        progress.save();
+        await progress.saving;
+      }
     }
-    // The reference goes in first, so that a copy delivered again uses it even when no part is
-    // known to be accepted (the first part's answer lost with the connection): the handset then
-    // gets that part twice under one reference, which it reassembles once, not two messages.
-    if (accepted.length === 0) progress.save();
     // An earlier copy had every part accepted and went before its event: only the event is left.
     let outcome: SubmitOutcome | undefined = progress.smscIds.length === pdus.length ? { smscIds: progress.smscIds, stored: Promise.resolve() } : undefined;
     while (outcome === undefined) {
@@ -353,7 +358,7 @@ export function createOutboundProcessor(options: OutboundProcessorOptions): Outb
       // Handled before? Its final event went out; the AMQP ack did not. Or it was part way
       // through a long message.
       const [done, saved] = await Promise.all(
-        [finalEventKey(message.message_id), multipartProgressKey(message.message_id)].map((key) => cache.getMessageId(key).catch(() => undefined)),
+        [finalEventKey(message.message_id), multipartProgressKey(message.message_id)].map((key) => cache.getNote(key).catch(() => undefined)),
       );
       if (done !== undefined) {
         logger.info({ message_id: message.message_id, event_type: done }, 'redelivered message already has its final event; acked without sending it again');

@@ -15,6 +15,17 @@ export interface SmppCache {
   /** Forgets an SMSC message id; forgetting an unknown one is not an error. */
   deleteMessageId(smscId: string): Promise<void>;
   /**
+   * Remembers a note about a vumi message being handled (its final event went out, how far a
+   * long message got) under a key of the transport's making. Notes are kept apart from the SMSC
+   * message ids, so no id an SMSC returns can read or overwrite one. Storing again replaces the
+   * value and restarts its TTL.
+   */
+  storeNote(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** The note under `key`, if there is one that has not expired. */
+  getNote(key: string): Promise<string | undefined>;
+  /** Forgets a note; forgetting an unknown one is not an error. */
+  deleteNote(key: string): Promise<void>;
+  /**
    * Stores part `sequence` (1-based) of `total` under `key`; when this completes the set, returns
    * every part in order and forgets the set, atomically (two processes never both complete it).
    * A duplicate part overwrites its earlier copy. The set expires `ttlSeconds` after its last part.

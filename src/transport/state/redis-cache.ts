@@ -33,11 +33,13 @@ const BUFFERS = { [RESP_TYPES.BLOB_STRING]: Buffer } as const;
  * not of a Redis without persistence). Keys, after the connection's prefix:
  *
  * - `msgid:<smsc id>`: a string, the vumi message id; TTL as stored.
+ * - `note:<key>`: a string, a note about a vumi message being handled; TTL as stored.
  * - `multipart:<total>:<key>`: a hash, part number ("1".."total") → the part's bytes; its TTL is
  *   restarted by every part; deleted when complete.
  */
 export class RedisSmppCache implements SmppCache {
   private readonly messageIdPrefix: string;
+  private readonly notePrefix: string;
   private readonly multipartPrefix: string;
   private closed = false;
 
@@ -46,6 +48,7 @@ export class RedisSmppCache implements SmppCache {
     private readonly ownsConnection = false,
   ) {
     this.messageIdPrefix = connection.key('msgid:');
+    this.notePrefix = connection.key('note:');
     this.multipartPrefix = connection.key('multipart:');
   }
 
@@ -64,21 +67,50 @@ export class RedisSmppCache implements SmppCache {
     return `${this.multipartPrefix}${total}:${key}`;
   }
 
-  async storeMessageId(smscId: string, vumiId: string, ttlSeconds: number): Promise<void> {
-    this.checkOpen();
-    const ttl = ttlMillis(ttlSeconds);
-    await this.connection.commands.set(this.messageIdKey(smscId), vumiId, { expiration: { type: 'PX', value: ttl } });
+  storeMessageId(smscId: string, vumiId: string, ttlSeconds: number): Promise<void> {
+    return this.setString(this.messageIdKey(smscId), vumiId, ttlSeconds);
   }
 
-  async getMessageId(smscId: string): Promise<string | undefined> {
+  getMessageId(smscId: string): Promise<string | undefined> {
+    return this.getString(this.messageIdKey(smscId));
+  }
+
+  deleteMessageId(smscId: string): Promise<void> {
+    return this.deleteKey(this.messageIdKey(smscId));
+  }
+
+  /** The full Redis key of a note. */
+  noteKey(key: string): string {
+    return this.notePrefix + key;
+  }
+
+  storeNote(key: string, value: string, ttlSeconds: number): Promise<void> {
+    return this.setString(this.noteKey(key), value, ttlSeconds);
+  }
+
+  getNote(key: string): Promise<string | undefined> {
+    return this.getString(this.noteKey(key));
+  }
+
+  deleteNote(key: string): Promise<void> {
+    return this.deleteKey(this.noteKey(key));
+  }
+
+  private async setString(fullKey: string, value: string, ttlSeconds: number): Promise<void> {
     this.checkOpen();
-    const value = await this.connection.commands.get(this.messageIdKey(smscId));
+    const ttl = ttlMillis(ttlSeconds);
+    await this.connection.commands.set(fullKey, value, { expiration: { type: 'PX', value: ttl } });
+  }
+
+  private async getString(fullKey: string): Promise<string | undefined> {
+    this.checkOpen();
+    const value = await this.connection.commands.get(fullKey);
     return value ?? undefined;
   }
 
-  async deleteMessageId(smscId: string): Promise<void> {
+  private async deleteKey(fullKey: string): Promise<void> {
     this.checkOpen();
-    await this.connection.commands.del(this.messageIdKey(smscId));
+    await this.connection.commands.del(fullKey);
   }
 
   async storeMultipartPart(key: string, total: number, sequence: number, part: Buffer, ttlSeconds: number): Promise<Buffer[] | undefined> {

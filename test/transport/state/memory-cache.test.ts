@@ -65,6 +65,16 @@ describe('MemorySmppCache', () => {
     await cache.close();
   });
 
+  it('keeps at most maxMessageIds notes too, apart from the message ids', async () => {
+    const cache = new MemorySmppCache({ maxMessageIds: 2 });
+    for (const key of ['a', 'b', 'c']) await cache.storeNote(key, `note-${key}`, 60);
+    await cache.storeMessageId('x', 'vumi-x', 60);
+    expect(await cache.getNote('a')).toBeUndefined();
+    expect(await cache.getNote('c')).toBe('note-c');
+    expect(cache.size).toMatchObject({ messageIds: 1, notes: 2 });
+    await cache.close();
+  });
+
   it('keeps at most maxMultipartSets, dropping the one touched longest ago', async () => {
     const cache = new MemorySmppCache({ maxMultipartSets: 2 });
     await cache.storeMultipartPart('x', 2, 1, Buffer.from('x1'), 60);
@@ -80,10 +90,11 @@ describe('MemorySmppCache', () => {
     const cache = new MemorySmppCache({ sweepIntervalMs: 1_000 });
     await cache.storeMessageId('short', 'v1', 1);
     await cache.storeMessageId('long', 'v2', 60);
+    await cache.storeNote('final:short', 'ack', 1);
     await cache.storeMultipartPart('k', 3, 1, Buffer.from('1'), 1);
-    expect(cache.size).toEqual({ messageIds: 2, multipartSets: 1 });
+    expect(cache.size).toEqual({ messageIds: 2, notes: 1, multipartSets: 1 });
     vi.advanceTimersByTime(1_000);
-    expect(cache.size).toEqual({ messageIds: 1, multipartSets: 0 });
+    expect(cache.size).toEqual({ messageIds: 1, notes: 0, multipartSets: 0 });
     expect(await cache.getMessageId('long')).toBe('v2');
     await cache.close();
     expect(vi.getTimerCount()).toBe(0);

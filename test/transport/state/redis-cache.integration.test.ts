@@ -100,12 +100,15 @@ describe.runIf(await redisAvailable())('RedisSmppCache (Redis)', () => {
       return () => cache.close();
     });
 
-    it('lays keys out under the prefix as msgid:<id> and multipart:<total>:<key>', async () => {
+    it('lays keys out under the prefix as msgid:<id>, note:<key> and multipart:<total>:<key>', async () => {
       await cache.storeMessageId('layout-id', 'vumi', 60);
+      await cache.storeNote('final:layout', 'ack', 60);
       await cache.storeMultipartPart('layout:mo', 3, 1, Buffer.from('x'), 60);
       expect(cache.messageIdKey('layout-id')).toBe(`${PREFIX}msgid:layout-id`);
+      expect(cache.noteKey('final:layout')).toBe(`${PREFIX}note:final:layout`);
       expect(cache.multipartKey('layout:mo', 3)).toBe(`${PREFIX}multipart:3:layout:mo`);
       expect(await admin.client.get(`${PREFIX}msgid:layout-id`)).toBe('vumi');
+      expect(await admin.client.get(`${PREFIX}note:final:layout`)).toBe('ack');
       expect(await admin.client.hGetAll(`${PREFIX}multipart:3:layout:mo`)).toEqual({ 1: 'x' });
     });
 

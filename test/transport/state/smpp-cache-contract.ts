@@ -109,6 +109,45 @@ export function describeSmppCacheContract(name: string, makeHarness: () => Promi
       });
     });
 
+    describe('notes', () => {
+      it('stores, gets and deletes a note; an unknown key gives undefined', async () => {
+        const key = fresh('final:vumi');
+        await cache.storeNote(key, 'ack', h.ttlSeconds);
+        expect(await cache.getNote(key)).toBe('ack');
+        expect(await cache.getNote(fresh('unknown'))).toBeUndefined();
+        await cache.deleteNote(key);
+        expect(await cache.getNote(key)).toBeUndefined();
+        await expect(cache.deleteNote(fresh('unknown'))).resolves.toBeUndefined();
+      });
+
+      it('keeps notes apart from message ids: an SMSC id equal to a note key neither reads nor replaces it', async () => {
+        const key = fresh('final:vumi');
+        await cache.storeNote(key, 'ack', h.ttlSeconds);
+        await cache.storeMessageId(key, 'vumi-of-a-hostile-id', h.ttlSeconds);
+        expect(await cache.getNote(key)).toBe('ack');
+        expect(await cache.getMessageId(key)).toBe('vumi-of-a-hostile-id');
+        await cache.deleteMessageId(key);
+        expect(await cache.getNote(key)).toBe('ack');
+        await cache.deleteNote(key);
+        expect(await cache.getMessageId(key)).toBeUndefined();
+      });
+
+      it('forgets a note once its TTL has passed, not before', async () => {
+        const ttlMs = h.ttlSeconds * 1000;
+        const key = fresh('progress:vumi');
+        await cache.storeNote(key, '{}', h.ttlSeconds);
+        await h.elapse(ttlMs / 2);
+        expect(await cache.getNote(key)).toBe('{}');
+        expect(await waitUntil(ttlMs / 2, async () => (await cache.getNote(key)) === undefined)).toBe(true);
+      });
+
+      it('rejects a TTL that is not a positive number', async () => {
+        for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+          await expect(cache.storeNote(fresh('note'), 'v', ttl)).rejects.toThrow(RangeError);
+        }
+      });
+    });
+
     describe('multipart', () => {
       it('completes a set in order, returning the parts in order, then forgets it', async () => {
         const key = fresh('mo');
