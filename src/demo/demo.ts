@@ -20,7 +20,7 @@ import type { DataCoding } from '../encoding/index.js';
 import type { smppMachine } from '../session/smpp-machine.js';
 import { createSimulator } from '../simulator/simulator.js';
 import type { PduEvent, Simulator } from '../simulator/simulator.js';
-import { withTimeout } from '../transport/bus/bus.js';
+import { withTimeout } from '../transport/with-timeout.js';
 import { MemoryBus } from '../transport/bus/memory-bus.js';
 import { resolveTransportConfig } from '../transport/config.js';
 import { createMessage } from '../transport/messages.js';

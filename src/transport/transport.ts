@@ -6,7 +6,7 @@ import { SmppClient } from '../session/smpp-client.js';
 import type { InspectOption } from '../session/inspect.js';
 import { AmqpBus } from './bus/amqp-bus.js';
 import type { MessageBus, OutboundHandler } from './bus/bus.js';
-import { withTimeout } from './bus/bus.js';
+import { withTimeout } from './with-timeout.js';
 import { MemoryBus } from './bus/memory-bus.js';
 import { bindConfigsOf, redactedTransportConfig, submitSmOptionsOf } from './config.js';
 import type { TransportConfig } from './config.js';

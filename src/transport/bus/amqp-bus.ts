@@ -12,9 +12,9 @@ import {
   VUMI_EXCHANGE,
   busQueues,
   deferred,
-  withTimeout,
   runOutboundHandler,
 } from './bus.js';
+import { withTimeout } from '../with-timeout.js';
 import type { BusEvents, MessageBus, OutboundDelivery, OutboundHandler, PublishOptions } from './bus.js';
 import { redactUrl } from '../redact-url.js';
 import { amqpSocketOf, coalesceWritesPerTurn } from './coalesce-writes.js';

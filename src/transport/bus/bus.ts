@@ -209,17 +209,6 @@ export class ConnectionWaiters {
 }
 
 /**
- * Races `promise` against `timeoutMs`: rejects with `onTimeout()` if it has not settled by then
- * (the promise carries on; its eventual outcome is ignored). The timer never outlives it.
- */
-export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, onTimeout: () => Error): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), Math.max(0, timeoutMs));
-    promise.finally(() => clearTimeout(timer)).then(resolve, reject);
-  });
-}
-
-/**
  * Runs an outbound handler for one delivery on either bus. A handler that throws before
  * settling has its message rejected (no requeue: a poison message must not come straight back
  * for ever); a throw after settling is only logged. The consumer carries on either way.

@@ -3,7 +3,8 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { serialiseEvent, serialiseMessage } from '../messages.js';
 import type { VumiEvent, VumiMessage } from '../messages.js';
-import { BusPublishError, ConnectionWaiters, DeliveryLostError, deferred, runOutboundHandler, withTimeout } from './bus.js';
+import { BusPublishError, ConnectionWaiters, DeliveryLostError, deferred, runOutboundHandler } from './bus.js';
+import { withTimeout } from '../with-timeout.js';
 import type { BusEvents, Deferred, MessageBus, OutboundDelivery, OutboundHandler, PublishOptions } from './bus.js';
 
 export interface MemoryBusOptions {
