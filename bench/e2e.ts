@@ -51,6 +51,8 @@ const REDIS = process.env.E2E_REDIS !== '0';
 /** The transport as installed (`dist/`, which `npm run bench:e2e` builds), unless E2E_TSX=1. */
 const DIST = process.env.E2E_TSX !== '1';
 const NODE_ARGS = (process.env.E2E_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+/** The latency run before the throughput run instead of after it. */
+const LATENCY_FIRST = process.env.E2E_LATENCY_FIRST === '1';
 /** Unconfirmed publishes in flight, for the raw bus and the throughput run alike. */
 const PUBLISH_WINDOW = 100;
 const WARMUP = 2_000;
@@ -220,30 +222,51 @@ async function main(): Promise<number> {
     console.log('done');
 
     // ---- 2. throughput ---------------------------------------------------------------------------
-    process.stdout.write(`throughput: ${fmt(N)} messages… `);
     const base = WARMUP;
-    rss.phase('throughput', () => finals - base, N);
-    const cpu0 = cpuSeconds(transport.pid!);
-    const simCpu = new CpuMeter(() => (sim.pid === undefined ? [] : [sim.pid]));
-    for (const meter of [rabbitCpu, redisCpu, simCpu]) meter.start();
-    const benchCpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await publisher.all(outbound, N, (i) => body(base + i), (i) => (sentAt[base + i] = performance.now()));
-    await finalsReach(base + N, 'throughput', Math.max(120_000, N * 5));
-    const throughputSeconds = (performance.now() - t0) / 1000;
-    const cpu1 = cpuSeconds(transport.pid!);
-    const others = { rabbit: rabbitCpu.stop(), redis: redisCpu.stop(), sim: simCpu.stop(), bench: cpuOf(process.cpuUsage(benchCpu0)) };
-    rss.phase(undefined);
-    const throughput = N / throughputSeconds;
-    console.log(`${fmt(throughput)}/s`);
+    // Final events the runs so far have brought (the runs may come in either order).
+    let expectedFinals = WARMUP;
+    const throughputRun = async () => {
+      process.stdout.write(`throughput: ${fmt(N)} messages… `);
+      const before = finals;
+      rss.phase('throughput', () => finals - before, N);
+      const cpu0 = cpuSeconds(transport.pid!);
+      const simCpu = new CpuMeter(() => (sim.pid === undefined ? [] : [sim.pid]));
+      for (const meter of [rabbitCpu, redisCpu, simCpu]) meter.start();
+      const benchCpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      await publisher.all(outbound, N, (i) => body(base + i), (i) => (sentAt[base + i] = performance.now()));
+      await finalsReach((expectedFinals += N), 'throughput', Math.max(120_000, N * 5));
+      const seconds = (performance.now() - t0) / 1000;
+      const cpu = cpuSeconds(transport.pid!) - cpu0;
+      const others = { rabbit: rabbitCpu.stop(), redis: redisCpu.stop(), sim: simCpu.stop(), bench: cpuOf(process.cpuUsage(benchCpu0)) };
+      rss.phase(undefined);
+      console.log(`${fmt(N / seconds)}/s`);
+      return { seconds, cpu, others };
+    };
 
     // ---- 3. latency at a fixed rate ------------------------------------------------------------
     const latencyBase = base + N;
-    process.stdout.write(`latency: ${fmt(latencyN)} messages at ${fmt(RATE)}/s… `);
-    await publisher.paced(outbound, latencyN, RATE, (i) => body(latencyBase + i), (i) => (sentAt[latencyBase + i] = performance.now()));
-    await finalsReach(latencyBase + latencyN, 'latency', 60_000);
-    const latencies = Array.from({ length: latencyN }, (_, i) => ackedAt[latencyBase + i]! - sentAt[latencyBase + i]!).sort((a, b) => a - b);
-    console.log('done');
+    const latencyRun = async () => {
+      process.stdout.write(`latency: ${fmt(latencyN)} messages at ${fmt(RATE)}/s… `);
+      await publisher.paced(outbound, latencyN, RATE, (i) => body(latencyBase + i), (i) => (sentAt[latencyBase + i] = performance.now()));
+      await finalsReach((expectedFinals += latencyN), 'latency', 60_000);
+      console.log('done');
+      return Array.from({ length: latencyN }, (_, i) => ackedAt[latencyBase + i]! - sentAt[latencyBase + i]!).sort((a, b) => a - b);
+    };
+
+    // Throughput first by default; E2E_LATENCY_FIRST=1 measures the latency before the
+    // throughput run, on a transport and broker that have not just moved N messages.
+    let latencies: number[];
+    let measured: Awaited<ReturnType<typeof throughputRun>>;
+    if (LATENCY_FIRST) {
+      latencies = await latencyRun();
+      measured = await throughputRun();
+    } else {
+      measured = await throughputRun();
+      latencies = await latencyRun();
+    }
+    const { seconds: throughputSeconds, cpu: transportCpu, others } = measured;
+    const throughput = N / throughputSeconds;
     const peak = rss.peak();
     const quarters = rss.quarters('throughput');
     rss.stop();
@@ -274,8 +297,8 @@ async function main(): Promise<number> {
         [`latency publish → ack at ${fmt(RATE)}/s, p50 (ms)`, latencies.length ? percentile(latencies, 0.5).toFixed(1) : '—', ''],
         [`latency p99 (ms)`, latencies.length ? percentile(latencies, 0.99).toFixed(1) : '—', `< 20 ${percentile(latencies, 0.99) < 20 ? '✓' : '✗'}`],
         [`latency max (ms)`, latencies.length ? latencies[latencies.length - 1]!.toFixed(1) : '—', ''],
-        ['transport CPU during the throughput run', `${Math.round(((cpu1 - cpu0) / throughputSeconds) * 100)} %`, '100 % = one core'],
-        ['transport CPU per message', `${(((cpu1 - cpu0) / N) * 1e6).toFixed(0)} µs`, ''],
+        ['transport CPU during the throughput run', `${Math.round((transportCpu / throughputSeconds) * 100)} %`, '100 % = one core'],
+        ['transport CPU per message', `${((transportCpu / N) * 1e6).toFixed(0)} µs`, ''],
         [
           'CPU during the relay: RabbitMQ / the bench process (app and relay)',
           `${share(relayRabbitCpu, relay.seconds)} / ${share(relayBenchCpu, relay.seconds)}`,
@@ -283,8 +306,8 @@ async function main(): Promise<number> {
         ],
         [
           'CPU during the throughput run: transport / RabbitMQ / simulator / Redis / the bench app',
-          [cpu1 - cpu0, others.rabbit, others.sim, others.redis, others.bench].map((c) => share(c, throughputSeconds)).join(' / '),
-          `total ${share([cpu1 - cpu0, others.rabbit, others.sim, others.redis, others.bench].reduce<number>((sum, c) => sum + (c ?? 0), 0), throughputSeconds)}`,
+          [transportCpu, others.rabbit, others.sim, others.redis, others.bench].map((c) => share(c, throughputSeconds)).join(' / '),
+          `total ${share([transportCpu, others.rabbit, others.sim, others.redis, others.bench].reduce<number>((sum, c) => sum + (c ?? 0), 0), throughputSeconds)}`,
         ],
         ['transport RSS once bound (MiB)', rssAtBind === undefined ? '—' : mib(rssAtBind), ''],
         ['transport peak RSS over the run (MiB)', mib(peak), `< 200 ${peak < 200 * 2 ** 20 ? '✓' : '✗'}`],
