@@ -28,7 +28,8 @@
  * instead of dist/src/cli.js, which `npm run bench:e2e` builds first; tsx's loader adds to the
  * RSS), E2E_NODE_ARGS (options for the transport's node, split on spaces: `--cpu-prof
  * --cpu-prof-dir=/tmp/prof` profiles it), E2E_TRANSPORT_LOG (a file that keeps the transport's
- * output; by default it is deleted). `--quick` is N = 20,000.
+ * output; by default it is deleted), E2E_LATENCY_FIRST=1 (the latency run before the throughput
+ * run, on a transport and broker that have not just moved N messages). `--quick` is N = 20,000.
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
