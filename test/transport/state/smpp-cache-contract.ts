@@ -26,6 +26,25 @@ let counter = 0;
 /** A key not used by any other test of this run. */
 const fresh = (name: string): string => `${name}-${++counter}-${Math.random().toString(36).slice(2)}`;
 
+/**
+ * The cache's two kinds of expiring strings, SMSC message ids and notes, held to one contract
+ * (and kept apart, tested below).
+ */
+const STRING_KINDS = [
+  {
+    kind: 'message ids',
+    store: (cache: SmppCache, key: string, value: string, ttl: number) => cache.storeMessageId(key, value, ttl),
+    get: (cache: SmppCache, key: string) => cache.getMessageId(key),
+    remove: (cache: SmppCache, key: string) => cache.deleteMessageId(key),
+  },
+  {
+    kind: 'notes',
+    store: (cache: SmppCache, key: string, value: string, ttl: number) => cache.storeNote(key, value, ttl),
+    get: (cache: SmppCache, key: string) => cache.getNote(key),
+    remove: (cache: SmppCache, key: string) => cache.deleteNote(key),
+  },
+];
+
 export function describeSmppCacheContract(name: string, makeHarness: () => Promise<CacheHarness>): void {
   describe(`${name}: the SmppCache contract`, () => {
     let h: CacheHarness;
@@ -51,101 +70,74 @@ export function describeSmppCacheContract(name: string, makeHarness: () => Promi
       return check();
     }
 
-    describe('message ids', () => {
-      it('stores and gets a mapping; an unknown id gives undefined', async () => {
-        const id = fresh('smsc');
-        await cache.storeMessageId(id, 'vumi-1', h.ttlSeconds);
-        expect(await cache.getMessageId(id)).toBe('vumi-1');
-        expect(await cache.getMessageId(fresh('unknown'))).toBeUndefined();
+    describe.each(STRING_KINDS)('$kind', ({ store, get, remove }) => {
+      it('stores and gets a value; an unknown key gives undefined', async () => {
+        const key = fresh('smsc');
+        await store(cache, key, 'vumi-1', h.ttlSeconds);
+        expect(await get(cache, key)).toBe('vumi-1');
+        expect(await get(cache, fresh('unknown'))).toBeUndefined();
       });
 
       it('get does not remove: an intermediate then a final receipt both find the message', async () => {
-        const id = fresh('smsc');
-        await cache.storeMessageId(id, 'vumi-1', h.ttlSeconds);
-        expect(await cache.getMessageId(id)).toBe('vumi-1');
-        expect(await cache.getMessageId(id)).toBe('vumi-1');
-        expect(await cache.getMessageId(id)).toBe('vumi-1');
+        const key = fresh('smsc');
+        await store(cache, key, 'vumi-1', h.ttlSeconds);
+        expect(await get(cache, key)).toBe('vumi-1');
+        expect(await get(cache, key)).toBe('vumi-1');
+        expect(await get(cache, key)).toBe('vumi-1');
       });
 
-      it('keeps ids apart, byte for byte (case, leading zeros, non-ASCII)', async () => {
-        const ids = [fresh('AbC'), '', '00ff', 'ff', 'FF', 'ü:Ω 1'].map((id, i) => [id, `vumi-${i}`] as const);
-        for (const [id, vumi] of ids) await cache.storeMessageId(id, vumi, h.ttlSeconds);
-        for (const [id, vumi] of ids) expect(await cache.getMessageId(id)).toBe(vumi);
-        for (const [id] of ids) await cache.deleteMessageId(id);
+      it('keeps keys apart, byte for byte (case, leading zeros, non-ASCII)', async () => {
+        const keys = [fresh('AbC'), '', '00ff', 'ff', 'FF', 'ü:Ω 1'].map((key, i) => [key, `vumi-${i}`] as const);
+        for (const [key, value] of keys) await store(cache, key, value, h.ttlSeconds);
+        for (const [key, value] of keys) expect(await get(cache, key)).toBe(value);
+        for (const [key] of keys) await remove(cache, key);
       });
 
-      it('deletes; deleting an unknown id is not an error', async () => {
-        const id = fresh('smsc');
-        await cache.storeMessageId(id, 'vumi-1', h.ttlSeconds);
-        await cache.deleteMessageId(id);
-        expect(await cache.getMessageId(id)).toBeUndefined();
-        await expect(cache.deleteMessageId(fresh('unknown'))).resolves.toBeUndefined();
+      it('deletes; deleting an unknown key is not an error', async () => {
+        const key = fresh('smsc');
+        await store(cache, key, 'vumi-1', h.ttlSeconds);
+        await remove(cache, key);
+        expect(await get(cache, key)).toBeUndefined();
+        await expect(remove(cache, fresh('unknown'))).resolves.toBeUndefined();
       });
 
-      it('forgets a mapping once its TTL has passed, not before', async () => {
+      it('forgets a value once its TTL has passed, not before', async () => {
         const ttlMs = h.ttlSeconds * 1000;
-        const id = fresh('smsc');
-        await cache.storeMessageId(id, 'vumi-1', h.ttlSeconds);
+        const key = fresh('smsc');
+        await store(cache, key, 'vumi-1', h.ttlSeconds);
         await h.elapse(ttlMs / 2);
-        expect(await cache.getMessageId(id)).toBe('vumi-1');
-        expect(await waitUntil(ttlMs / 2, async () => (await cache.getMessageId(id)) === undefined)).toBe(true);
+        expect(await get(cache, key)).toBe('vumi-1');
+        expect(await waitUntil(ttlMs / 2, async () => (await get(cache, key)) === undefined)).toBe(true);
       });
 
-      it('storing again replaces the vumi id and restarts the TTL', async () => {
+      it('storing again replaces the value and restarts the TTL', async () => {
         const ttlMs = h.ttlSeconds * 1000;
-        const id = fresh('smsc');
-        await cache.storeMessageId(id, 'vumi-1', h.ttlSeconds);
+        const key = fresh('smsc');
+        await store(cache, key, 'vumi-1', h.ttlSeconds);
         await h.elapse(ttlMs * 0.6);
-        await cache.storeMessageId(id, 'vumi-2', h.ttlSeconds);
+        await store(cache, key, 'vumi-2', h.ttlSeconds);
         await h.elapse(ttlMs * 0.6);
-        expect(await cache.getMessageId(id)).toBe('vumi-2');
-        expect(await waitUntil(ttlMs * 0.4, async () => (await cache.getMessageId(id)) === undefined)).toBe(true);
+        expect(await get(cache, key)).toBe('vumi-2');
+        expect(await waitUntil(ttlMs * 0.4, async () => (await get(cache, key)) === undefined)).toBe(true);
       });
 
       it('rejects a TTL that is not a positive number', async () => {
         for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-          await expect(cache.storeMessageId(fresh('smsc'), 'v', ttl)).rejects.toThrow(RangeError);
+          await expect(store(cache, fresh('smsc'), 'v', ttl)).rejects.toThrow(RangeError);
         }
       });
     });
 
-    describe('notes', () => {
-      it('stores, gets and deletes a note; an unknown key gives undefined', async () => {
-        const key = fresh('final:vumi');
-        await cache.storeNote(key, 'ack', h.ttlSeconds);
-        expect(await cache.getNote(key)).toBe('ack');
-        expect(await cache.getNote(fresh('unknown'))).toBeUndefined();
-        await cache.deleteNote(key);
-        expect(await cache.getNote(key)).toBeUndefined();
-        await expect(cache.deleteNote(fresh('unknown'))).resolves.toBeUndefined();
-      });
-
-      it('keeps notes apart from message ids: an SMSC id equal to a note key neither reads nor replaces it', async () => {
-        const key = fresh('final:vumi');
-        await cache.storeNote(key, 'ack', h.ttlSeconds);
-        await cache.storeMessageId(key, 'vumi-of-a-hostile-id', h.ttlSeconds);
-        expect(await cache.getNote(key)).toBe('ack');
-        expect(await cache.getMessageId(key)).toBe('vumi-of-a-hostile-id');
-        await cache.deleteMessageId(key);
-        expect(await cache.getNote(key)).toBe('ack');
-        await cache.deleteNote(key);
-        expect(await cache.getMessageId(key)).toBeUndefined();
-      });
-
-      it('forgets a note once its TTL has passed, not before', async () => {
-        const ttlMs = h.ttlSeconds * 1000;
-        const key = fresh('progress:vumi');
-        await cache.storeNote(key, '{}', h.ttlSeconds);
-        await h.elapse(ttlMs / 2);
-        expect(await cache.getNote(key)).toBe('{}');
-        expect(await waitUntil(ttlMs / 2, async () => (await cache.getNote(key)) === undefined)).toBe(true);
-      });
-
-      it('rejects a TTL that is not a positive number', async () => {
-        for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-          await expect(cache.storeNote(fresh('note'), 'v', ttl)).rejects.toThrow(RangeError);
-        }
-      });
+    it('keeps notes apart from message ids: an SMSC id equal to a note key neither reads nor replaces it', async () => {
+      const key = fresh('final:vumi');
+      await cache.storeNote(key, 'ack', h.ttlSeconds);
+      await cache.storeMessageId(key, 'vumi-of-a-hostile-id', h.ttlSeconds);
+      expect(await cache.getNote(key)).toBe('ack');
+      expect(await cache.getMessageId(key)).toBe('vumi-of-a-hostile-id');
+      await cache.deleteMessageId(key);
+      expect(await cache.getNote(key)).toBe('ack');
+      await cache.deleteNote(key);
+      expect(await cache.getMessageId(key)).toBeUndefined();
     });
 
     describe('multipart', () => {
