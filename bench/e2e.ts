@@ -236,7 +236,8 @@ async function main(): Promise<number> {
       const benchCpu0 = process.cpuUsage();
       const t0 = performance.now();
       await publisher.all(outbound, N, (i) => body(base + i), (i) => (sentAt[base + i] = performance.now()));
-      await finalsReach((expectedFinals += N), 'throughput', Math.max(120_000, N * 5));
+      expectedFinals += N;
+      await finalsReach(expectedFinals, 'throughput', Math.max(120_000, N * 5));
       const seconds = (performance.now() - t0) / 1000;
       const cpu = cpuSeconds(transport.pid!) - cpu0;
       const others = { rabbit: rabbitCpu.stop(), redis: redisCpu.stop(), sim: simCpu.stop(), bench: cpuOf(process.cpuUsage(benchCpu0)) };
@@ -250,22 +251,17 @@ async function main(): Promise<number> {
     const latencyRun = async () => {
       process.stdout.write(`latency: ${fmt(latencyN)} messages at ${fmt(RATE)}/s… `);
       await publisher.paced(outbound, latencyN, RATE, (i) => body(latencyBase + i), (i) => (sentAt[latencyBase + i] = performance.now()));
-      await finalsReach((expectedFinals += latencyN), 'latency', 60_000);
+      expectedFinals += latencyN;
+      await finalsReach(expectedFinals, 'latency', 60_000);
       console.log('done');
       return Array.from({ length: latencyN }, (_, i) => ackedAt[latencyBase + i]! - sentAt[latencyBase + i]!).sort((a, b) => a - b);
     };
 
     // Throughput first by default; E2E_LATENCY_FIRST=1 measures the latency before the
     // throughput run, on a transport and broker that have not just moved N messages.
-    let latencies: number[];
-    let measured: Awaited<ReturnType<typeof throughputRun>>;
-    if (LATENCY_FIRST) {
-      latencies = await latencyRun();
-      measured = await throughputRun();
-    } else {
-      measured = await throughputRun();
-      latencies = await latencyRun();
-    }
+    const [latencies, measured] = LATENCY_FIRST
+      ? await latencyRun().then(async (l) => [l, await throughputRun()] as const)
+      : await throughputRun().then(async (t) => [await latencyRun(), t] as const);
     const { seconds: throughputSeconds, cpu: transportCpu, others } = measured;
     const throughput = N / throughputSeconds;
     const peak = rss.peak();

@@ -135,6 +135,7 @@ describe('the transport on the in-memory bus', () => {
     expect(await w.bus.publishOutbound(msg)).toBe('ack');
     expect(w.bus.events.map((e) => e.event_type)).toEqual(['ack']);
     expect(failures).toBe(4);
+    expect(await cache.getNote(`final:${msg.message_id}`)).toBe('ack');
   });
 
   it('publishes the ack while the SMSC id is being stored, and settles the delivery once it is', async () => {
@@ -270,18 +271,25 @@ describe('the transport on the in-memory bus', () => {
       return storeNote(key, value, ttl);
     };
     const w = await start({ submit_sm_processor_config: { multipart_handling: 'multipart_udh' } }, {}, { cache });
-    const received: string[] = [];
-    w.sim.on('message', (m) => received.push(Buffer.from(m.short_message).toString('latin1')));
+    const received: Buffer[] = [];
+    w.sim.on('message', (m) => received.push(Buffer.from(m.short_message)));
     const long = w.bus.publishOutbound(outbound('v'.repeat(400)));
-    await firstSave;
-    // A short message sent now goes on the same bind: had the long one's first part gone
-    // without waiting for the save, the SMSC would have had it first.
-    expect(await w.bus.publishOutbound(outbound('short'))).toBe('ack');
-    expect(received).toEqual(['short']);
-    expect(JSON.parse(saves[0] ?? 'null')).toMatchObject({ parts: 3, smsc_ids: [] });
-    release();
+    try {
+      await firstSave;
+      // A short message sent now goes on the same bind: had the long one's first part gone
+      // without waiting for the save, the SMSC would have had it first.
+      expect(await w.bus.publishOutbound(outbound('short'))).toBe('ack');
+      expect(received.map((m) => m.toString('latin1'))).toEqual(['short']);
+    } finally {
+      release();
+    }
     expect(await long).toBe('ack');
-    expect(received).toHaveLength(4);
+    const parts = received.slice(1);
+    expect(parts.map((p) => p[5])).toEqual([1, 2, 3]);
+    // What was saved first is the reference the parts then carried (its low octet, in an 8-bit UDH).
+    const saved = JSON.parse(saves[0] ?? 'null') as { reference: number; parts: number; smsc_ids: string[] };
+    expect(saved).toMatchObject({ parts: 3, smsc_ids: [] });
+    expect(parts.every((p) => p[3] === (saved.reference & 0xff))).toBe(true);
   });
 
   it('acks a long message delivered again after all its parts were accepted without sending any again', async () => {

@@ -2,7 +2,7 @@ import { checkMultipartPart, ttlMillis } from './cache.js';
 import type { SmppCache } from './cache.js';
 
 export interface MemorySmppCacheOptions {
-  /** The most message-id mappings kept, and the most notes; past it the oldest stored is dropped. Default 1 000 000. */
+  /** The most message-id mappings kept, and separately the most notes (so up to twice this in all); past it the oldest stored is dropped. Default 1 000 000. */
   readonly maxMessageIds?: number;
   /** The most incomplete multipart sets kept; past it the one touched longest ago is dropped. Default 10 000. */
   readonly maxMultipartSets?: number;

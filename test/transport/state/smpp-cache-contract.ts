@@ -72,14 +72,14 @@ export function describeSmppCacheContract(name: string, makeHarness: () => Promi
 
     describe.each(STRING_KINDS)('$kind', ({ store, get, remove }) => {
       it('stores and gets a value; an unknown key gives undefined', async () => {
-        const key = fresh('smsc');
+        const key = fresh('key');
         await store(cache, key, 'vumi-1', h.ttlSeconds);
         expect(await get(cache, key)).toBe('vumi-1');
         expect(await get(cache, fresh('unknown'))).toBeUndefined();
       });
 
-      it('get does not remove: an intermediate then a final receipt both find the message', async () => {
-        const key = fresh('smsc');
+      it('get does not remove (an intermediate then a final receipt both find their message)', async () => {
+        const key = fresh('key');
         await store(cache, key, 'vumi-1', h.ttlSeconds);
         expect(await get(cache, key)).toBe('vumi-1');
         expect(await get(cache, key)).toBe('vumi-1');
@@ -94,7 +94,7 @@ export function describeSmppCacheContract(name: string, makeHarness: () => Promi
       });
 
       it('deletes; deleting an unknown key is not an error', async () => {
-        const key = fresh('smsc');
+        const key = fresh('key');
         await store(cache, key, 'vumi-1', h.ttlSeconds);
         await remove(cache, key);
         expect(await get(cache, key)).toBeUndefined();
@@ -103,7 +103,7 @@ export function describeSmppCacheContract(name: string, makeHarness: () => Promi
 
       it('forgets a value once its TTL has passed, not before', async () => {
         const ttlMs = h.ttlSeconds * 1000;
-        const key = fresh('smsc');
+        const key = fresh('key');
         await store(cache, key, 'vumi-1', h.ttlSeconds);
         await h.elapse(ttlMs / 2);
         expect(await get(cache, key)).toBe('vumi-1');
@@ -112,7 +112,7 @@ export function describeSmppCacheContract(name: string, makeHarness: () => Promi
 
       it('storing again replaces the value and restarts the TTL', async () => {
         const ttlMs = h.ttlSeconds * 1000;
-        const key = fresh('smsc');
+        const key = fresh('key');
         await store(cache, key, 'vumi-1', h.ttlSeconds);
         await h.elapse(ttlMs * 0.6);
         await store(cache, key, 'vumi-2', h.ttlSeconds);
@@ -123,12 +123,12 @@ export function describeSmppCacheContract(name: string, makeHarness: () => Promi
 
       it('rejects a TTL that is not a positive number', async () => {
         for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-          await expect(store(cache, fresh('smsc'), 'v', ttl)).rejects.toThrow(RangeError);
+          await expect(store(cache, fresh('key'), 'v', ttl)).rejects.toThrow(RangeError);
         }
       });
     });
 
-    it('keeps notes apart from message ids: an SMSC id equal to a note key neither reads nor replaces it', async () => {
+    it('keeps notes apart from message ids: an SMSC id equal to a note key neither reads, replaces nor deletes it', async () => {
       const key = fresh('final:vumi');
       await cache.storeNote(key, 'ack', h.ttlSeconds);
       await cache.storeMessageId(key, 'vumi-of-a-hostile-id', h.ttlSeconds);
@@ -136,8 +136,10 @@ export function describeSmppCacheContract(name: string, makeHarness: () => Promi
       expect(await cache.getMessageId(key)).toBe('vumi-of-a-hostile-id');
       await cache.deleteMessageId(key);
       expect(await cache.getNote(key)).toBe('ack');
+      await cache.storeMessageId(key, 'vumi-again', h.ttlSeconds);
       await cache.deleteNote(key);
-      expect(await cache.getMessageId(key)).toBeUndefined();
+      expect(await cache.getMessageId(key)).toBe('vumi-again');
+      await cache.deleteMessageId(key);
     });
 
     describe('multipart', () => {
@@ -280,6 +282,8 @@ export function describeSmppCacheContract(name: string, makeHarness: () => Promi
     it('refuses work once closed', async () => {
       await cache.close();
       await expect(cache.getMessageId('x')).rejects.toThrow(/closed/);
+      await expect(cache.storeNote('x', 'v', h.ttlSeconds)).rejects.toThrow(/closed/);
+      await expect(cache.getNote('x')).rejects.toThrow(/closed/);
       await expect(cache.storeMultipartPart('x', 2, 1, bytes('x'), h.ttlSeconds)).rejects.toThrow(/closed/);
     });
   });
