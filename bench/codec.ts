@@ -21,6 +21,7 @@ import type { PduInput, PduOf } from '../src/index.js';
 import { smpp } from '../test/helpers/node-smpp.js';
 import { referenceVector } from '../test/helpers/reference-vectors.js';
 import type { BenchOptions, BenchSuite } from './index.js';
+import { batched, measured, ops, sinkBit } from './ops.js';
 
 // The reference §10 vectors: §10c submit_sm "hello", §10e the delivery receipt, §10a enquire_link.
 const submitVector = referenceVector('10c submit_sm');
@@ -52,18 +53,6 @@ async function loadTextDecoder(): Promise<{ decode: TextDecoder; label: string }
     // Fall through: the encoding module is not there (yet) or does not load.
   }
   return { decode: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'), label: "Buffer#toString('latin1')" };
-}
-
-/** Makes V8 keep every result: each op returns a number that is folded in here. */
-let sink = 0;
-
-function batched(op: () => number, batch: number) {
-  return () => {
-    const t0 = performance.now();
-    for (let i = 0; i < batch; i++) sink = (sink + op()) | 0;
-    const elapsed = performance.now() - t0;
-    return { overriddenDuration: elapsed / batch, overriddenIterationCost: elapsed };
-  };
 }
 
 interface Row {
@@ -147,22 +136,6 @@ function rows(decodeText: TextDecoder): Row[] {
   ];
 }
 
-interface Measured {
-  opsPerSec: number;
-  rme: number;
-}
-
-function measured(bench: Bench, name: string): Measured {
-  const result = bench.getTask(name)?.result;
-  if (result === undefined || !('latency' in result)) {
-    const error = result !== undefined && 'error' in result ? `: ${result.error.message}` : '';
-    throw new Error(`task ${name} has no result (${result?.state ?? 'missing'})${error}`);
-  }
-  return { opsPerSec: 1000 / result.latency.mean, rme: result.latency.rme };
-}
-
-const ops = (m: Measured): string => `${Math.round(m.opsPerSec).toLocaleString('en-US')} ±${m.rme.toFixed(1)}%`;
-
 export const codecSuite: BenchSuite = {
   name: 'codec',
   description: 'PDU decode/encode, ours vs node-smpp 0.5.1 (operations per second)',
@@ -190,7 +163,7 @@ export const codecSuite: BenchSuite = {
     console.log(
       `\n"+ text" rows: ours = decodePdu + ${text.label}; node-smpp decodes the text in every decode row.` +
         `\n± is tinybench's relative margin of error (95%) of the mean; ${BATCH} calls per sample, ` +
-        `${options.timeMs} ms per task after ${options.warmupMs} ms warmup. (sink ${sink & 1})`,
+        `${options.timeMs} ms per task after ${options.warmupMs} ms warmup. (sink ${sinkBit()})`,
     );
   },
 };

@@ -85,6 +85,23 @@ export function cpuSeconds(pid: number): number {
   return ticks / 100; // USER_HZ is 100 on Linux
 }
 
+/** Write syscalls (write, writev, …) a process has made so far (/proc/<pid>/io `syscw`). */
+export function writeSyscalls(pid: number): number {
+  const match = /^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+  if (match === null) throw new Error(`no syscw in /proc/${pid}/io`);
+  return Number(match[1]);
+}
+
+/**
+ * CPU seconds the hypervisor took from this machine's CPUs so far, all of them together (the
+ * `steal` column of /proc/stat's `cpu` line): time a VM's process was ready to run but its vCPU
+ * was not running. 0 on bare metal.
+ */
+export function stealSeconds(): number {
+  const fields = (/^cpu +(.*)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1] ?? '').split(' ');
+  return Number(fields[7] ?? 0) / 100; // USER_HZ
+}
+
 /** The processes whose command name (/proc/<pid>/comm) is `name`: RabbitMQ's beam.smp, redis-server. */
 export function pidsNamed(name: string): number[] {
   const pids: number[] = [];

@@ -39,7 +39,7 @@ import { RABBITMQ_URL, REDIS_URL } from '../test/helpers/services.js';
 import { TransportProcess } from '../test/chaos/transport-process.js';
 import { deleteRedisKeys } from '../test/helpers/redis-keys.js';
 import { BusPublisher, EventReader, benchConnection, declareQueue, rawBus, rawLatency, rawRelay, relayLatency } from './e2e-bus.js';
-import { CpuMeter, RssSampler, cpuSeconds, mib, percentile, pidsNamed } from './e2e-measure.js';
+import { CpuMeter, RssSampler, cpuSeconds, mib, percentile, pidsNamed, stealSeconds, writeSyscalls } from './e2e-measure.js';
 import { SimulatorChild } from './simulator-child.js';
 
 const args = process.argv.slice(2);
@@ -231,6 +231,7 @@ async function main(): Promise<number> {
       const before = finals;
       rss.phase('throughput', () => finals - before, N);
       const cpu0 = cpuSeconds(transport.pid!);
+      const writes0 = writeSyscalls(transport.pid!);
       const simCpu = new CpuMeter(() => (sim.pid === undefined ? [] : [sim.pid]));
       for (const meter of [rabbitCpu, redisCpu, simCpu]) meter.start();
       const benchCpu0 = process.cpuUsage();
@@ -240,10 +241,11 @@ async function main(): Promise<number> {
       await finalsReach(expectedFinals, 'throughput', Math.max(120_000, N * 5));
       const seconds = (performance.now() - t0) / 1000;
       const cpu = cpuSeconds(transport.pid!) - cpu0;
+      const writes = writeSyscalls(transport.pid!) - writes0;
       const others = { rabbit: rabbitCpu.stop(), redis: redisCpu.stop(), sim: simCpu.stop(), bench: cpuOf(process.cpuUsage(benchCpu0)) };
       rss.phase(undefined);
       console.log(`${fmt(N / seconds)}/s`);
-      return { seconds, cpu, others };
+      return { seconds, cpu, writes, others };
     };
 
     // ---- 3. latency at a fixed rate ------------------------------------------------------------
@@ -259,10 +261,14 @@ async function main(): Promise<number> {
 
     // Throughput first by default; E2E_LATENCY_FIRST=1 measures the latency before the
     // throughput run, on a transport and broker that have not just moved N messages.
+    const steal0 = stealSeconds();
+    const runs0 = performance.now();
     const [latencies, measured] = LATENCY_FIRST
       ? await latencyRun().then(async (l) => [l, await throughputRun()] as const)
       : await throughputRun().then(async (t) => [await latencyRun(), t] as const);
-    const { seconds: throughputSeconds, cpu: transportCpu, others } = measured;
+    const stolen = stealSeconds() - steal0;
+    const runsSeconds = (performance.now() - runs0) / 1000;
+    const { seconds: throughputSeconds, cpu: transportCpu, writes: transportWrites, others } = measured;
     const throughput = N / throughputSeconds;
     const peak = rss.peak();
     const quarters = rss.quarters('throughput');
@@ -296,6 +302,7 @@ async function main(): Promise<number> {
         [`latency max (ms)`, latencies.length ? latencies[latencies.length - 1]!.toFixed(1) : '—', ''],
         ['transport CPU during the throughput run', `${Math.round((transportCpu / throughputSeconds) * 100)} %`, '100 % = one core'],
         ['transport CPU per message', `${((transportCpu / N) * 1e6).toFixed(0)} µs`, ''],
+        ['transport write syscalls per message (AMQP, SMPP and Redis sockets together)', (transportWrites / N).toFixed(2), ''],
         [
           'CPU during the relay: RabbitMQ / the bench process (app and relay)',
           `${share(relayRabbitCpu, relay.seconds)} / ${share(relayBenchCpu, relay.seconds)}`,
@@ -306,6 +313,7 @@ async function main(): Promise<number> {
           [transportCpu, others.rabbit, others.sim, others.redis, others.bench].map((c) => share(c, throughputSeconds)).join(' / '),
           `total ${share([transportCpu, others.rabbit, others.sim, others.redis, others.bench].reduce<number>((sum, c) => sum + (c ?? 0), 0), throughputSeconds)}`,
         ],
+        ['CPU taken by the hypervisor during the throughput and latency runs (steal)', `${((stolen / runsSeconds) * 100).toFixed(1)} %`, `${os.cpus().length * 100} % = every core; 0 on bare metal`],
         ['transport RSS once bound (MiB)', rssAtBind === undefined ? '—' : mib(rssAtBind), ''],
         ['transport peak RSS over the run (MiB)', mib(peak), `< 200 ${peak < 200 * 2 ** 20 ? '✓' : '✗'}`],
         [

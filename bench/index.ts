@@ -8,6 +8,7 @@
  */
 import os from 'node:os';
 import { codecSuite } from './codec.js';
+import { messagesSuite } from './messages.js';
 import { sessionSuite } from './session.js';
 import { simulatorSuite } from './simulator.js';
 
@@ -28,6 +29,7 @@ export interface BenchSuite {
 
 const suites: readonly BenchSuite[] = [
   codecSuite,
+  messagesSuite,
   simulatorSuite,
   sessionSuite,
 ];
